@@ -1,0 +1,60 @@
+"""Matrix products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd import Function
+
+
+class MatMul(Function):
+    """a @ b with NumPy's rules: 1-D operands are promoted to a row (a) or a column (b), leading
+    (batch) axes broadcast. The engine sums the gradients over broadcast batch axes."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return a @ b
+        except ValueError:
+            raise ValueError(_mismatch(np.shape(a), np.shape(b))) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        # Work with the 2-D-or-more forms: a (..., m, k), b (..., k, n), g (..., m, n).
+        a2 = a[None, :] if a.ndim == 1 else a  # (k,) -> (1, k)
+        b2 = b[:, None] if b.ndim == 1 else b  # (k,) -> (k, 1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)  # (..., n) -> (..., 1, n)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)  # (..., m) -> (..., m, 1)
+        da = db = None
+        if ctx.needs_input_grad[0]:
+            da = g @ np.swapaxes(b2, -1, -2)  # d(AB)/dA: G Bᵀ, (..., m, k)
+            if a.ndim == 1:
+                da = da[..., 0, :]  # (..., 1, k) -> (..., k)
+        if ctx.needs_input_grad[1]:
+            db = np.swapaxes(a2, -1, -2) @ g  # d(AB)/dB: Aᵀ G, (..., k, n)
+            if b.ndim == 1:
+                db = db[..., 0]  # (..., k, 1) -> (..., k)
+        return da, db
+
+
+def _mismatch(sa: tuple, sb: tuple) -> str:
+    if len(sa) == 0 or len(sb) == 0:
+        return f"matmul: both arguments need at least one dimension, got shapes {sa} and {sb}"
+    kb = sb[0] if len(sb) == 1 else sb[-2]
+    if sa[-1] != kb:
+        return (
+            f"matmul: shapes {sa} and {sb} cannot be multiplied ({sa[-1]} columns in the first, "
+            f"{kb} rows in the second)"
+        )
+    return f"matmul: the batch dimensions of shapes {sa} and {sb} do not broadcast"
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch)."""
+    return MatMul.apply(a, b)

@@ -1,0 +1,58 @@
+"""Test configuration: hypothesis profiles, chosen with the HYPOTHESIS_PROFILE environment variable.
+
+- ``ci`` (the default under CI=true): hypothesis' own ci profile — derandomized, no deadline, no example
+  database — with a budget of examples that keeps the whole suite within minutes on 2 cores.
+- ``dev`` (the default elsewhere): fewer examples, for a quick local run.
+- ``thorough``: many examples, for a deliberate hunt (``HYPOTHESIS_PROFILE=thorough pytest``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    parent=settings.get_profile("ci"),
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "dev",
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    """Each test starts with the default dtype and a freshly seeded global generator."""
+    import minigrad
+
+    dtype = minigrad.get_default_dtype()
+    minigrad.manual_seed(0)
+    yield
+    minigrad.set_default_dtype(dtype)
+
+
+def torch_or_skip():
+    """The torch module, or skip the calling test cleanly when PyTorch is not installed."""
+    return pytest.importorskip("torch", reason="PyTorch is an optional oracle: pip install -e '.[torch]'")
+
+
+def assert_close(actual, expected, rtol: float = 1e-7, atol: float = 1e-10) -> None:
+    np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), rtol=rtol, atol=atol)
