@@ -247,30 +247,29 @@ class Function:
         ctx.needs_input_grad = needs = _NEEDS.setdefault(needs, needs)  # one shared tuple per pattern
         out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
 
-        if not (_GradMode.enabled and True in needs):  # nothing to record
-            ctx._saved = ()
-            if type(out) is tuple:
-                return tuple(_new_tensor(o, None) for o in out)
-            return _new_tensor(out, None)
-
-        ctx.parents = args
-        ctx._clock = _InPlace.clock
+        record = _GradMode.enabled and True in needs
         if type(out) is tuple:
-            outputs = tuple(_new_tensor(o, ctx) for o in out)
-            for i, o in enumerate(outputs):
-                o._index = i
-            ctx._n_out = len(outputs)
-            ctx._out_meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
+            outputs = tuple(_new_tensor(o, ctx if record else None) for o in out)
         else:
-            outputs = _new_tensor(out, ctx)
+            outputs = _new_tensor(out, ctx if record else None)
         if cls.view_of_input is not None:  # a view shares its base's version counter
             counter = version_counter(args[cls.view_of_input])
             for o in outputs if type(outputs) is tuple else (outputs,):
                 o._vc = counter
+        if not record:
+            ctx._saved = ()  # nothing will call backward: keep nothing alive
+            return outputs
+
+        ctx.parents = args
+        ctx._clock = _InPlace.clock
+        if type(outputs) is tuple:
+            for i, o in enumerate(outputs):
+                o._index = i
+            ctx._n_out = len(outputs)
+            ctx._out_meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
         if _GradMode.anomaly:
             ctx._stack = traceback.extract_stack()[:-1]
         return outputs
-
 
 def _new_tensor(array: Any, ctx: Function | None) -> Tensor:
     """A Tensor holding an op's output; ``ctx`` is the op that made it (None: not in a graph)."""

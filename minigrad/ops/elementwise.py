@@ -267,7 +267,7 @@ class Clip(Function):
             inside &= x >= ctx.low
         if ctx.high is not None:
             inside &= x <= ctx.high
-        return g * inside  # d clip(x)/dx = 1 between the bounds (inclusive, as PyTorch), else 0
+        return g * inside, None, None  # d clip(x)/dx = 1 between the bounds (inclusive, as PyTorch), else 0
 
 
 # ------------------------------------------------------------------------------------------------

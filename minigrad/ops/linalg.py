@@ -27,10 +27,10 @@ class MatMul(Function):
         # Work with the 2-D-or-more forms: a (..., m, k), b (..., k, n), g (..., m, n).
         a2 = a[None, :] if a.ndim == 1 else a  # (k,) -> (1, k)
         b2 = b[:, None] if b.ndim == 1 else b  # (k,) -> (k, 1)
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)  # (..., n) -> (..., 1, n)
         if b.ndim == 1:
             g = np.expand_dims(g, -1)  # (..., m) -> (..., m, 1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)  # (..., n) -> (..., 1, n)
         da = db = None
         if ctx.needs_input_grad[0]:
             da = g @ np.swapaxes(b2, -1, -2)  # d(AB)/dA: G Bᵀ, (..., m, k)
