@@ -59,26 +59,26 @@ class _GradModeSwitch(contextlib.ContextDecorator):
         _GradMode.enabled = self._previous
 
 
-class no_grad(_GradModeSwitch):  # noqa: N801  (PyTorch's name)
+class no_grad(_GradModeSwitch):
     """Do not record the graph: ``with minigrad.no_grad(): ...`` or ``@minigrad.no_grad()``."""
 
     mode = False
 
 
-class enable_grad(_GradModeSwitch):  # noqa: N801  (PyTorch's name)
+class enable_grad(_GradModeSwitch):
     """Record the graph again inside a ``no_grad`` block."""
 
     mode = True
 
 
-class set_grad_enabled(_GradModeSwitch):  # noqa: N801  (PyTorch's name)
+class set_grad_enabled(_GradModeSwitch):
     """``with set_grad_enabled(training): ...`` — record the graph only when ``mode`` is true."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
 
 
-class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801  (PyTorch's name)
+class detect_anomaly(contextlib.ContextDecorator):
     """Find the op that first produced a NaN or inf gradient.
 
     While on, every op keeps the stack of the user code that created it (this is slow: use it to debug),
@@ -576,7 +576,7 @@ def grad(
             raise RuntimeError("one of the inputs does not require grad: grad() cannot differentiate it")
     seeds = [_seed_gradient(o, g) for o, g in zip(outputs, grad_outputs)]
     grads = run_backward(outputs, seeds, retain_graph=retain_graph, inputs=inputs)
-    for t, g in zip(inputs, grads):
+    for g in grads:
         if g is None and not allow_unused:
             raise RuntimeError(
                 "One of the differentiated tensors appears to not have been used in the graph. "

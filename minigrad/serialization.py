@@ -11,8 +11,8 @@ What can be saved (enough for model, optimizer, scheduler, RNG state and epoch/s
   byte order; it loads native-endian, writable and owning its memory);
 - minigrad Tensor: its ``.data`` only. It loads as a NumPy array (no ``requires_grad``, no ``.grad``);
 - NumPy scalar (``np.float32(1.5)``): loads as a 0-d array;
-- int of any size (a PCG64 state holds 128-bit ints), float (nan and ±inf included; a nan's sign and
-  payload are not kept), bool, None, str.
+- int of any size up to 14,000 bits (a PCG64 state holds 128-bit ints), float (nan and ±inf included; a
+  nan's sign and payload are not kept), bool, None, str.
 
 File format, version 1 (integers little-endian)::
 
@@ -71,7 +71,8 @@ DTYPES = (
 _PREFIX = struct.Struct("<8sIQQ")  # magic, version, H, D
 _DIGEST_SIZE = hashlib.sha256().digest_size  # 32
 _MAX_DIMS = 64  # NumPy's limit
-_DECIMAL = re.compile(r"-?[0-9]{1,4300}")  # 4300: the longest str(int) Python converts by default
+_DECIMAL = re.compile(r"-?[0-9]{1,4300}")  # 4300: the most digits Python's int() converts by default
+_MAX_INT_BITS = 14_000  # fewer than 4300 decimal digits
 
 
 class CheckpointError(ValueError):
@@ -101,7 +102,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     Raises:
         TypeError: ``obj`` holds something that cannot be saved (the message gives where, e.g.
             ``obj['optimizer']['state'][0]``); nothing is written.
-        ValueError: ``obj`` contains itself.
+        ValueError: ``obj`` contains itself, or an int too large to save.
+        FileNotFoundError: the directory of ``path`` does not exist.
     """
     path = os.fspath(path)
     arrays: list[tuple[int, np.ndarray]] = []  # (offset in the data section, little-endian array)
@@ -111,6 +113,8 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     data_nbytes = arrays[-1][0] + arrays[-1][1].nbytes if arrays else 0
 
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot save to '{path}': the directory '{directory}' does not exist")
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     try:
         # O_EXCL: never reuse an existing file; mode 0o666 minus the umask, as open() would give
@@ -159,6 +163,8 @@ def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, int):
+        if obj.bit_length() > _MAX_INT_BITS:
+            raise ValueError(f"cannot save {where}: an int of {obj.bit_length()} bits (the most is 14000)")
         return {"int": str(int(obj))}
     if isinstance(obj, Tensor):
         obj = obj.data
@@ -299,10 +305,12 @@ def _decode(node: Any, where: str, source: _Source) -> Any:
         with contextlib.suppress(ValueError, OverflowError, TypeError):
             return float.fromhex(value)
         raise source.error(f"{where}: {_brief(value)} is not a float as float.hex() writes it")
-    if tag in ("list", "tuple") and isinstance(value, list):
+    if tag in ("list", "tuple", "dict") and not isinstance(value, list):
+        raise source.error(f"{where}: a {tag!r} node must hold a JSON array, not {_brief(value)}")
+    if tag in ("list", "tuple"):
         items = [_decode(item, f"{where}[{i}]", source) for i, item in enumerate(value)]
         return items if tag == "list" else tuple(items)
-    if tag == "dict" and isinstance(value, list):
+    if tag == "dict":
         out = {}
         for pair in value:
             if not (isinstance(pair, list) and len(pair) == 2):

@@ -44,7 +44,10 @@ def _to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     if isinstance(data, np.ndarray | np.generic):
         array = np.array(data, copy=True) if copy else np.asarray(data)
     else:
-        array = np.array(data)
+        try:
+            array = np.array(data)
+        except ValueError as error:
+            raise TypeError(f"cannot make a tensor from a ragged nested list ({error})") from None
         if array.dtype == np.float64 and dtype is None:
             array = array.astype(_Defaults.dtype)
     if dtype is not None:
@@ -153,7 +156,7 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def T(self) -> Tensor:  # noqa: N802  (NumPy's and PyTorch's name)
+    def T(self) -> Tensor:
         """All axes reversed."""
         return F.permute(self, tuple(range(self.ndim))[::-1]) if self.ndim > 1 else self
 
@@ -355,7 +358,7 @@ class Tensor:
         self.data /= _data(other)
         return self._bump()
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         self._check_inplace()
         np.clip(self.data, min, max, out=self.data)
         return self._bump()
@@ -516,7 +519,7 @@ class Tensor:
     def pow(self, exponent: Any) -> Tensor:
         return F.Pow.apply(self, exponent)
 
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         return F.clip(self, min, max)
 
     clamp = clip
@@ -573,12 +576,16 @@ class Tensor:
     def log_softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
         return F.log_softmax(self, axis, dim=dim)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    def argmax(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Tensor:
         """Indices of the largest values (no gradient)."""
         axis = axis if dim is None else dim
         return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims if keepdim is None else keepdim))
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    def argmin(
+        self, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
+    ) -> Tensor:
         """Indices of the smallest values (no gradient)."""
         axis = axis if dim is None else dim
         return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims if keepdim is None else keepdim))

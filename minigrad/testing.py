@@ -132,10 +132,10 @@ def index_arrays(high: int, shape: tuple | st.SearchStrategy = (), low: int = 0)
 @st.composite
 def sequence_batches(
     draw: Callable,
-    max_T: int = 6,  # noqa: N803  (the course's T)
-    max_B: int = 3,  # noqa: N803
-    max_D: int = 5,  # noqa: N803
-    D: int | None = None,  # noqa: N803
+    max_T: int = 6,
+    max_B: int = 3,
+    max_D: int = 5,
+    D: int | None = None,
     batch_first: bool = False,
     with_lengths: bool = True,
     min_value: float = -2.0,
@@ -148,9 +148,9 @@ def sequence_batches(
     ``x`` past a sequence's length are padding (drawn like the rest, so a test can check they do not
     matter). Without ``with_lengths`` every length is T.
     """
-    T = draw(st.integers(1, max_T))  # noqa: N806
-    B = draw(st.integers(1, max_B))  # noqa: N806
-    D = D if D is not None else draw(st.integers(1, max_D))  # noqa: N806
+    T = draw(st.integers(1, max_T))
+    B = draw(st.integers(1, max_B))
+    D = D if D is not None else draw(st.integers(1, max_D))
     if with_lengths:
         lengths = draw(hnp.arrays(np.int64, (B,), elements=st.integers(1, T)))
         lengths[draw(st.integers(0, B - 1))] = T

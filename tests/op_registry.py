@@ -192,7 +192,10 @@ def basic_index(draw):
         key.append(
             draw(
                 st.integers(-n, n - 1)
-                | st.builds(slice, st.none() | st.integers(0, n), st.none() | st.integers(0, n), st.sampled_from([None, 1, 2, -1]))
+                | st.builds(
+                    slice, st.none() | st.integers(0, n), st.none() | st.integers(0, n),
+                    st.sampled_from([None, 1, 2, -1]),
+                )
             )
         )
     count = draw(st.integers(1, x.ndim))

@@ -102,7 +102,7 @@ def test_slicing_every_step_allocates_one_gradient_buffer(monkeypatch):
 
 def test_several_outputs_one_backward_and_zeros_for_unused_outputs():
     x = leaf(np.arange(6.0))
-    a, b, c = x.split(2)
+    a, _unused, c = x.split(2)
     (a * 2 + c * 3).sum().backward()  # b is unused: its gradient is zero
     np.testing.assert_array_equal(x.grad, [2, 2, 0, 0, 3, 3])
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import find, given
+from op_registry import OPS
 
 import minigrad
 from minigrad.testing import assert_gradients_match
-from op_registry import OPS
 
 ids = [op.name for op in OPS]
 

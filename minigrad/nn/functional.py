@@ -156,7 +156,8 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         num_classes = int(indices.max()) + 1 if indices.size else 0
     if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
         raise ValueError(
-            f"one_hot: class values must be in [0, {num_classes}), got min {indices.min()}, max {indices.max()}"
+            f"one_hot: class values must be in [0, {num_classes}), "
+            f"got min {indices.min()}, max {indices.max()}"
         )
     return Tensor((indices[..., None] == np.arange(num_classes)).astype(np.int64))
 
@@ -289,7 +290,7 @@ def _class_weights(weight: Any, n_classes: int, dtype: Any, name: str) -> np.nda
         return None
     w = _array(weight).astype(dtype, copy=False)
     if w.shape != (n_classes,):
-        raise ValueError(f"{name}: weight must have shape ({n_classes},), one per class, got {tuple(w.shape)}")
+        raise ValueError(f"{name}: weight must have shape ({n_classes},), one per class, got {w.shape}")
     return w
 
 
@@ -352,12 +353,14 @@ def cross_entropy(
     """Cross-entropy between logits ``input`` and class indices or class probabilities ``target``.
 
     Class indices (integer target of shape (N,), () or (N, d1, ...) for input (N, C), (C,) or
-    (N, C, d1, ...)): ``loss_i = -weight[t_i] · log_softmax(x_i)[t_i]``, entries with ``t_i == ignore_index`` are 0 and not
-    counted; 'mean' divides by Σ weight[t_i] over the counted entries. If every entry is ignored, 'mean'
-    returns NaN (0/0) and 'sum' returns 0, exactly as torch 2.13 does.
+    (N, C, d1, ...)): ``loss_i = -weight[t_i] · log_softmax(x_i)[t_i]``; entries with
+    ``t_i == ignore_index`` are 0 and not counted; 'mean' divides by Σ weight[t_i] over the counted
+    entries. If every entry is ignored, 'mean' returns NaN (0/0) and 'sum' returns 0, exactly as
+    torch 2.13 does (a batch of padding only: skip it, or use 'sum' and divide by a count you choose).
 
     Class probabilities (float target of the input's shape):
-    ``loss_i = -Σ_c weight_c · t_ic · log_softmax(x_i)_c``; 'mean' divides by the number of entries (N · d1 · ...), without the weights, as PyTorch.
+    ``loss_i = -Σ_c weight_c · t_ic · log_softmax(x_i)_c``; 'mean' divides by the number of entries
+    (N · d1 · ...), without the weights, as PyTorch.
 
     ``label_smoothing`` ε mixes the target with the uniform distribution: (1 - ε) · target + ε / C.
 
@@ -390,6 +393,9 @@ def cross_entropy(
     return _reduce(loss, reduction)
 
 
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's EPS: the C++ float 1e-12, i.e. 9.99999996e-13
+
+
 class BinaryCrossEntropy(Function):
     """-(t · log p + (1 - t) · log(1 - p)), each log clamped at -100 (PyTorch's guard against log 0)"""
 
@@ -406,7 +412,7 @@ class BinaryCrossEntropy(Function):
     def backward(ctx, g):
         p, t = ctx.saved_tensors
         # d loss/dp = (p - t) / (p (1 - p)), denominator clamped at 1e-12 as PyTorch's (finite at p = 0, 1)
-        dp = g * (p - t) / np.maximum(p * (1 - p), 1e-12) if ctx.needs_input_grad[0] else None
+        dp = g * (p - t) / np.maximum(p * (1 - p), _BCE_EPS) if ctx.needs_input_grad[0] else None
         # d loss/dt = log(1 - p) - log p (with the clamped logs)
         dt = g * (ctx.log_1mp - ctx.log_p) if ctx.needs_input_grad[1] else None
         return dp, dt

@@ -165,7 +165,8 @@ class Module:
         elif self.__dict__.get("_modules") is not None and name in self._modules:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' (Module or None expected)"
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                    "(Module or None expected)"
                 )
             self._modules[name] = None
         elif self.__dict__.get("_buffers") is not None and name in self._buffers:

@@ -376,7 +376,7 @@ def neg(x: Any) -> Any:
     return Neg.apply(x)
 
 
-def pow(a: Any, b: Any) -> Any:  # noqa: A001  (the name users expect)
+def pow(a: Any, b: Any) -> Any:
     return Pow.apply(a, b)
 
 
@@ -400,7 +400,7 @@ def cos(x: Any) -> Any:
     return Cos.apply(x)
 
 
-def abs(x: Any) -> Any:  # noqa: A001  (the name users expect)
+def abs(x: Any) -> Any:
     return Abs.apply(x)
 
 
@@ -416,7 +416,7 @@ def relu(x: Any) -> Any:
     return Relu.apply(x)
 
 
-def clip(x: Any, min: float | None = None, max: float | None = None) -> Any:  # noqa: A002
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Any:
     """Clamp ``x`` into [min, max] (``clamp`` is the same function, PyTorch's name)."""
     if min is None and max is None:
         raise ValueError("clip needs at least one of min and max")

@@ -205,7 +205,7 @@ def _one_axis(x: Any, axis: Any, dim: Any) -> int:
     return a
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:  # noqa: A001
+def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
     return Sum.apply(x, axes, keep)
 
@@ -215,13 +215,13 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, k
     return Mean.apply(x, axes, keep)
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:  # noqa: A001
+def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
     """The largest values along ``axis`` (only the values, as ``torch.amax``; use ``argmax`` for indices)."""
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
     return Max.apply(x, axes, keep)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:  # noqa: A001
+def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
     """The smallest values along ``axis`` (only the values, as ``torch.amin``; use ``argmin`` for indices)."""
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
     return Min.apply(x, axes, keep)

@@ -268,11 +268,6 @@ class CosineAnnealingLR(LRScheduler):
         groups, t, t_max, eta_min = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return [group["lr"] for group in groups]
-        if self._step_count == 1 and t > 0:  # resumed at epoch t: the closed form
-            return [
-                eta_min + (base_lr - eta_min) * (1 + math.cos(t * math.pi / t_max)) / 2
-                for base_lr in self.base_lrs
-            ]
         if (t - 1 - t_max) % (2 * t_max) == 0:  # the bottom of the cosine: the ratio would be 0 / 0
             return [
                 group["lr"] + (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2

@@ -165,7 +165,10 @@ class Optimizer:
                         f"the gradient of a parameter has shape {grad.shape}, but the parameter has shape "
                         f"{p.data.shape}"
                     )
-                self._update(group, p, grad, self.state.setdefault(p, {}))
+                state = self.state.setdefault(p, {})
+                self._update(group, p, grad, state)
+                if not state:  # a rule that keeps nothing (plain SGD): no entry, as PyTorch
+                    del self.state[p]
         return loss
 
     def _update(self, group: dict[str, Any], p: Tensor, grad: np.ndarray, state: dict[str, Any]) -> None:
