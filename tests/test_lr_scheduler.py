@@ -141,6 +141,17 @@ def test_reduce_on_plateau_by_hand():
     assert scheduler.best == 0.5 and scheduler.num_bad_epochs == 0 and scheduler.last_epoch == 9
 
 
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize("threshold_mode", ["rel", "abs"])
+def test_reduce_on_plateau_an_equal_value_is_not_an_improvement(mode, threshold_mode):
+    opt = make_optimizer((1.0,))
+    scheduler = sched.ReduceLROnPlateau(opt, mode=mode, patience=0, threshold=0.0, threshold_mode=threshold_mode)
+    scheduler.step(2.0)
+    assert opt.param_groups[0]["lr"] == 1.0 and scheduler.best == 2.0
+    scheduler.step(2.0)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1)
+
+
 def test_reduce_on_plateau_respects_min_lr_and_eps():
     opt = make_optimizer((1.0, 1.0))
     scheduler = sched.ReduceLROnPlateau(opt, patience=0, factor=0.1, min_lr=[0.05, 0.0])
@@ -226,6 +237,32 @@ def test_resuming_needs_initial_lr():
     scheduler.step()
     ratio = (1 + math.cos(math.pi * 6 / 10)) / (1 + math.cos(math.pi * 5 / 10))
     assert scheduler.get_last_lr()[0] == pytest.approx(0.07 * ratio)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("ExponentialLR", {"gamma": 0.5}),
+        ("LinearLR", {"start_factor": 0.5, "total_iters": 10}),
+        ("CosineAnnealingLR", {"T_max": 10}),
+        ("StepLR", {"step_size": 4}),  # (epoch 6 is not a multiple of 4: StepLR would decay there)
+    ],
+)
+def test_resuming_keeps_the_restored_lr_then_continues_as_pytorch(name, kwargs):
+    def resumed(module, opt):
+        for g in opt.param_groups:
+            g["initial_lr"], g["lr"] = g["lr"], g["lr"] * 0.7  # as restored from a checkpoint at epoch 5
+        return getattr(module, name)(opt, last_epoch=5, **kwargs)
+
+    scheduler = resumed(sched, make_optimizer())
+    assert scheduler.last_epoch == 6 and scheduler.get_last_lr() == [0.1 * 0.7, 0.05 * 0.7]
+    torch = pytest.importorskip("torch")
+    tparams = [torch.zeros(2, requires_grad=True) for _ in range(2)]
+    topt = torch.optim.SGD([{"params": [tparams[0]], "lr": 0.1}, {"params": [tparams[1]], "lr": 0.05}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = lr_sequence(resumed(torch.optim.lr_scheduler, topt), steps=10)
+    assert lr_sequence(scheduler, steps=10) == theirs
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import enable_grad
+from minigrad.autograd import enable_grad, no_grad
 from minigrad.tensor import Tensor
 
 
@@ -155,20 +155,21 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue  # a parameter that took no part in the loss is left as it is
-                grad = np.asarray(p.grad)
-                if grad.shape != p.data.shape:
-                    raise RuntimeError(
-                        f"the gradient of a parameter has shape {grad.shape}, but the parameter has shape "
-                        f"{p.data.shape}"
-                    )
-                state = self.state.setdefault(p, {})
-                self._update(group, p, grad, state)
-                if not state:  # a rule that keeps nothing (plain SGD): no entry, as PyTorch
-                    del self.state[p]
+        with no_grad():  # the rules write .data directly; nothing they do belongs in a graph
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue  # a parameter that took no part in the loss is left as it is
+                    grad = np.asarray(p.grad)
+                    if grad.shape != p.data.shape:
+                        raise RuntimeError(
+                            f"the gradient of a parameter has shape {grad.shape}, but the parameter has "
+                            f"shape {p.data.shape}"
+                        )
+                    state = self.state.setdefault(p, {})
+                    self._update(group, p, grad, state)
+                    if not state:  # a rule that keeps nothing (plain SGD): no entry, as PyTorch
+                        del self.state[p]
         return loss
 
     def _update(self, group: dict[str, Any], p: Tensor, grad: np.ndarray, state: dict[str, Any]) -> None:

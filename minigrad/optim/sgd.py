@@ -81,7 +81,7 @@ class SGD(Optimizer):
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = (1 - dampening) * np.array(g, copy=True)  # b₁ = g₁
+                buf = state["momentum_buffer"] = np.array(g, copy=True)  # b₁ = g₁
             else:
                 buf *= momentum
                 buf += (1 - dampening) * g  # b ← μ b + (1 - τ) g
