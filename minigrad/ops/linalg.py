@@ -16,6 +16,9 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.ndim > 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]:
+            # a stack of rows times one matrix (x<t> for every t times W): one product, not one per row block
+            return (a.reshape(-1, a.shape[-1]) @ b).reshape(*a.shape[:-1], b.shape[1])  # (..., k) -> (..., n)
         try:
             return a @ b
         except ValueError:
@@ -24,6 +27,11 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if a.ndim > 2 and b.ndim == 2:  # the weight's gradient summed over all rows in one product
+            g2 = g.reshape(-1, g.shape[-1])  # (..., n) -> (N, n)
+            da = (g2 @ b.T).reshape(a.shape) if ctx.needs_input_grad[0] else None
+            db = a.reshape(-1, a.shape[-1]).T @ g2 if ctx.needs_input_grad[1] else None  # (k, N) @ (N, n)
+            return da, db
         # Work with the 2-D-or-more forms: a (..., m, k), b (..., k, n), g (..., m, n).
         a2 = a[None, :] if a.ndim == 1 else a  # (k,) -> (1, k)
         b2 = b[:, None] if b.ndim == 1 else b  # (k,) -> (k, 1)
