@@ -9,12 +9,13 @@
 
 Where things live: ``tensor.py`` (the Tensor), ``autograd.py`` (Function and the backward engine),
 ``ops/`` (every op, one class each), ``gradcheck.py`` (finite-difference checks), ``testing.py``
-(hypothesis strategies for your own tests), ``random.py`` (seeding).
+(hypothesis strategies for your own tests), ``random.py`` (seeding), ``nn/`` (modules, layers, losses,
+initialisers), ``optim/`` (optimizers, schedulers), ``serialization.py`` (``save``/``load``, no pickle).
 """
 
 import numpy as np
 
-from minigrad import ops
+from minigrad import nn, ops, optim
 from minigrad.autograd import (
     AnomalyError,
     Function,
@@ -72,6 +73,7 @@ from minigrad.ops import (
     where,
 )
 from minigrad.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import (
     Tensor,
     arange,
@@ -102,6 +104,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "CheckpointError",
     "Function",
     "Generator",
     "GradcheckError",
@@ -141,6 +144,7 @@ __all__ = [
     "int64",
     "is_grad_enabled",
     "linspace",
+    "load",
     "log",
     "log_softmax",
     "logsumexp",
@@ -151,10 +155,12 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
     "ops",
+    "optim",
     "pad",
     "permute",
     "rand",
@@ -164,6 +170,7 @@ __all__ = [
     "randn_like",
     "relu",
     "reshape",
+    "save",
     "seed",
     "set_default_dtype",
     "set_grad_enabled",

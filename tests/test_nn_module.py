@@ -3,6 +3,8 @@ printed tree, and the containers."""
 
 from __future__ import annotations
 
+import copy
+import itertools
 from collections import OrderedDict
 
 import numpy as np
@@ -51,7 +53,8 @@ def test_registration_and_dotted_names():
     assert names == ["block.scale", "block.proj.weight", "block.proj.bias", "head.1.weight", "head.1.bias"]
     assert [name for name, _ in net.named_buffers()] == ["block.running", "block.cache"]
     assert [name for name, _ in net.named_children()] == ["block", "head"]
-    assert [name for name, _ in net.named_modules()] == ["", "block", "block.proj", "head", "head.0", "head.1"]
+    modules = ["", "block", "block.proj", "head", "head.0", "head.1"]
+    assert [name for name, _ in net.named_modules()] == modules
     assert list(net.children()) == [net.block, net.head]
     assert len(list(net.modules())) == 6
     assert len(list(net.parameters(recurse=False))) == 0
@@ -210,13 +213,14 @@ def test_load_state_dict_from_pytorch(sizes, seed):
     torch = pytest.importorskip("torch")
     torch.manual_seed(seed)
     tlayers, layers = [], []
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         tlayers += [torch.nn.Linear(n_in, n_out), torch.nn.Tanh()]
         layers += [nn.Linear(n_in, n_out, dtype=np.float64), nn.Tanh()]
     theirs, mine = torch.nn.Sequential(*tlayers).double(), nn.Sequential(*layers)
     mine.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     x = np.random.default_rng(seed).normal(size=(3, sizes[0]))
-    np.testing.assert_allclose(mine(Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    expected = theirs(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(mine(Tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
     assert list(mine.state_dict()) == list(theirs.state_dict())
 
 
@@ -265,7 +269,7 @@ def test_module_list_registers_and_renumbers():
     layers.insert(0, nn.Identity())
     assert isinstance(layers[0], nn.Identity) and len(layers) == 5
     assert isinstance(layers[1:3], nn.ModuleList) and len(layers[1:3]) == 2
-    assert list(nn.Sequential(layers).state_dict())[0] == "0.1.weight"
+    assert next(iter(nn.Sequential(layers).state_dict())) == "0.1.weight"
 
 
 def test_module_dict():
@@ -279,3 +283,68 @@ def test_module_dict():
 def test_missing_forward_is_a_clear_error():
     with pytest.raises(NotImplementedError, match="forward"):
         nn.Module()(1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Working with the rest of minigrad
+# --------------------------------------------------------------------------------------------------
+
+
+def test_state_dict_survives_a_checkpoint_file(tmp_path):
+    a, b = Net(), Net()
+    serialization = pytest.importorskip("minigrad.serialization")
+    serialization.save(a.state_dict(), tmp_path / "model.ckpt")
+    b.load_state_dict(serialization.load(tmp_path / "model.ckpt"))
+    x = minigrad.randn(2, 3)
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+
+
+def test_deepcopy_gives_independent_parameters():
+    a = Net()
+    b = copy.deepcopy(a)
+    assert isinstance(b.block.scale, nn.Parameter) and b.block.scale is not a.block.scale
+    with minigrad.no_grad():
+        b.block.scale.fill_(5.0)
+    assert (a.block.scale.data == 1).all()
+
+
+def test_a_small_classifier_learns():
+    minigrad.manual_seed(0)
+    x = minigrad.randn(32, 2)
+    y = (x.data[:, 0] * x.data[:, 1] > 0).astype(np.int64)  # XOR of the signs: needs the hidden layer
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+    loss_fn = nn.CrossEntropyLoss()
+    first = None
+    for _ in range(300):
+        loss = loss_fn(model(x), y)
+        first = loss.item() if first is None else first
+        model.zero_grad()
+        loss.backward()
+        with minigrad.no_grad():
+            for p in model.parameters():
+                p.sub_(0.5 * p.grad)
+    assert loss.item() < 0.3 * first
+    assert (model(x).data.argmax(1) == y).mean() > 0.9
+
+
+def test_to_double_converts_in_place():
+    net = Net()
+    params = list(net.parameters())
+    assert net.double() is net
+    assert all(p.dtype == np.float64 for p in net.parameters()) and net.block.running.dtype == np.float64
+    assert all(p is q for p, q in zip(net.parameters(), params))
+    assert net(minigrad.randn(2, 3, dtype=np.float64)).dtype == np.float64
+    assert all(p.dtype == np.float32 for p in net.float().parameters())
+
+
+def test_reassigning_keeps_the_order_and_none_buffers_are_skipped():
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(np.zeros((2, 2), dtype=np.float32))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    assert not layer.state_dict()["weight"].any()
+    layer.register_buffer("mask", None)
+    assert list(layer.state_dict()) == ["weight", "bias"] and list(layer.buffers()) == []
+    layer.mask = minigrad.ones(2)
+    assert list(layer.state_dict()) == ["weight", "bias", "mask"]
+    with pytest.raises(TypeError, match="buffer 'mask'"):
+        layer.mask = 3.0

@@ -1,10 +1,11 @@
 """The functions behind the layers and losses (PyTorch's ``torch.nn.functional``), stateless.
 
 Most are compositions of the engine's ops, so their gradients come for free: ``linear`` is a matmul and an
-add, ``cross_entropy`` is ``log_softmax`` then a ``gather`` of the target's log-probability. Three are
-dedicated ``Function``s: the embedding lookup (so the padding row gets no gradient while the forward still
-reads it), ``logsigmoid`` (log σ(x) without overflow for any x) and ``binary_cross_entropy`` (its logs are
-clamped at -100 as PyTorch's, and its backward must stay finite at p = 0 and p = 1).
+add, ``cross_entropy`` is ``log_softmax`` then a ``gather`` of the target's log-probability. Four are
+dedicated ``Function``s, each tested against a composite twin: the embedding lookup (so the padding row gets
+no gradient while the forward still reads it), ``logsigmoid`` (log σ(x) without overflow for any x),
+``binary_cross_entropy`` (its logs are clamped at -100 as PyTorch's, and its backward must stay finite at
+p = 0 and p = 1) and ``binary_cross_entropy_with_logits`` (a gradient without cancellation for any logit).
 """
 
 from __future__ import annotations
@@ -163,32 +164,42 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
+    """e^x_i / Σ_j e^x_j along ``dim`` (stable: computed from x - max)."""
     return ops.softmax(input, dim=dim)
 
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """log softmax along ``dim``: x_i - logsumexp(x), stable."""
     return ops.log_softmax(input, dim=dim)
 
 
 def relu(input: Tensor) -> Tensor:
+    """max(x, 0), elementwise."""
     return ops.relu(input)
 
 
 def tanh(input: Tensor) -> Tensor:
+    """tanh x, elementwise."""
     return ops.tanh(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + e^-x), elementwise (stable)."""
     return ops.sigmoid(input)
 
 
+def log_sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """log σ(x) = -(max(-x, 0) + log(1 + e^-|x|)): e^-|x| ≤ 1 never overflows, log1p keeps tiny values."""
+    return -(np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+
+
 class LogSigmoid(Function):
-    """log σ(x) = -(max(-x, 0) + log(1 + e^-|x|)), finite for every x (no e^x overflow)"""
+    """log σ(x), finite for every x (no e^x overflow)"""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return -(np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+        return log_sigmoid_array(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -228,8 +239,12 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float = 0.0) -> 
 # --------------------------------------------------------------------------------------------------
 
 
-def _reduce(loss: Tensor, reduction: str, denominator: Any = None) -> Tensor:
-    """Apply ``reduction`` to per-element losses; 'mean' divides by ``denominator`` (default: the count)."""
+def _reduce(loss: Tensor, reduction: str, denominator: float | None = None) -> Tensor:
+    """Apply ``reduction`` to per-element losses; 'mean' divides by ``denominator`` (default: the count).
+
+    A zero ``denominator`` (every entry ignored) gives NaN with a zero gradient, as PyTorch's: the NaN is
+    selected by ``where`` instead of computed as 0/0, so backward sends 0 and raises no warning.
+    """
     if reduction == "none":
         return loss
     if reduction == "sum":
@@ -237,8 +252,9 @@ def _reduce(loss: Tensor, reduction: str, denominator: Any = None) -> Tensor:
     if reduction == "mean":
         if denominator is None:
             return ops.mean(loss)
-        with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 is NaN, as PyTorch's (see cross_entropy)
-            return ops.sum(loss) / denominator
+        if denominator == 0:
+            return ops.where(np.array(False), ops.sum(loss), np.nan)
+        return ops.sum(loss) / denominator
     raise ValueError(f"{reduction!r} is not a valid value for reduction: use 'none', 'mean' or 'sum'")
 
 
@@ -339,7 +355,7 @@ def _nll(
         per_class = logp if w is None else logp * Tensor(_broadcast_class(w, logp.ndim, cdim))
         smooth = -ops.sum(per_class, cdim) * Tensor(kept.astype(logp.dtype))
         loss = (1.0 - label_smoothing) * loss + (label_smoothing / n_classes) * smooth
-    return _reduce(loss, reduction, denominator=Tensor(np.asarray(w_target.sum(), dtype=logp.dtype)))
+    return _reduce(loss, reduction, denominator=float(w_target.sum()))
 
 
 def cross_entropy(
@@ -355,8 +371,9 @@ def cross_entropy(
     Class indices (integer target of shape (N,), () or (N, d1, ...) for input (N, C), (C,) or
     (N, C, d1, ...)): ``loss_i = -weight[t_i] · log_softmax(x_i)[t_i]``; entries with
     ``t_i == ignore_index`` are 0 and not counted; 'mean' divides by Σ weight[t_i] over the counted
-    entries. If every entry is ignored, 'mean' returns NaN (0/0) and 'sum' returns 0, exactly as
-    torch 2.13 does (a batch of padding only: skip it, or use 'sum' and divide by a count you choose).
+    entries. If every entry is ignored, 'mean' returns NaN (0/0) with a zero gradient and 'sum' returns 0,
+    exactly as torch 2.13 does (a batch of padding only: skip it, or use 'sum' and divide by a count you
+    choose).
 
     Class probabilities (float target of the input's shape):
     ``loss_i = -Σ_c weight_c · t_ic · log_softmax(x_i)_c``; 'mean' divides by the number of entries
@@ -443,6 +460,34 @@ def binary_cross_entropy(
     return _reduce(loss, reduction)
 
 
+class BinaryCrossEntropyWithLogits(Function):
+    """(1 - t) · x - (1 + (pw - 1) · t) · log σ(x): binary cross-entropy of a logit x, exact for any x
+
+    Composed from ops, the gradient would be (1 - t) - (1 + (pw - 1) t) σ(-x), which cancels to 0 where the
+    true value is tiny (σ(-40) = 4e-18 for x = -40, t = 0). Written as a sum of two terms, one per class of
+    target, it is exact on both sides (PyTorch's σ(x) - t rounds to 0 at x = 40, t = 1: the two agree to
+    1e-17 in absolute terms). ``pos_weight`` (pw) is a constant array or None.
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, pos_weight):
+        log_sig = log_sigmoid_array(x)
+        pw = 1.0 if pos_weight is None else pos_weight
+        ctx.save_for_backward(x, t, log_sig)
+        ctx.pw = pw
+        return (1 - t) * x - (1 + (pw - 1) * t) * log_sig
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t, log_sig = ctx.saved_tensors
+        pw = ctx.pw
+        # d loss/dx = (1 - t) σ(x) - pw t σ(-x)   (σ(x) - t without pos_weight, with no cancellation)
+        dx = g * ((1 - t) * stable_sigmoid(x) - pw * t * stable_sigmoid(-x))
+        # d loss/dt = -x - (pw - 1) log σ(x)
+        dt = g * (-x - (pw - 1) * log_sig) if ctx.needs_input_grad[1] else None
+        return dx, dt, None
+
+
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Any,
@@ -452,19 +497,15 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Binary cross-entropy of logits: ``-w · (pw · t · log σ(x) + (1 - t) · log(1 - σ(x)))``.
 
-    Written as ``(1 - t) · x - (1 + (pw - 1) · t) · log σ(x)`` (using log(1 - σ(x)) = log σ(x) - x) with a
-    stable ``logsigmoid``: exact for any logit, as PyTorch's. ``pos_weight`` (broadcast along the last axis,
-    one per class) weighs the positive term; ``weight`` weighs each element.
+    Written as ``(1 - t) · x - (1 + (pw - 1) · t) · log σ(x)`` (as log(1 - σ(x)) = log σ(x) - x) with a
+    stable log σ: exact for any logit, values and gradients, as PyTorch's (``BinaryCrossEntropyWithLogits``;
+    its composite twin is ``(1 - t) * x - (1 + (pw - 1) * t) * logsigmoid(x)``). ``pos_weight`` (broadcast
+    along the last axis, one per class) weighs the positive term; ``weight`` weighs each element.
     """
     _check_reduction(reduction)
     _check_same_shape(input, target, "binary_cross_entropy_with_logits")
-    t = _tensor(target, input.dtype)
-    log_sig = logsigmoid(input)
-    if pos_weight is None:
-        loss = (1 - t) * input - log_sig
-    else:
-        log_weight = (_tensor(pos_weight, input.dtype) - 1) * t + 1
-        loss = (1 - t) * input - log_weight * log_sig
+    pw = None if pos_weight is None else _array(pos_weight).astype(input.dtype, copy=False)
+    loss = BinaryCrossEntropyWithLogits.apply(input, _tensor(target, input.dtype), pw)
     if weight is not None:
         loss = loss * _tensor(weight, input.dtype)
     return _reduce(loss, reduction)

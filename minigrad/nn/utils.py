@@ -57,8 +57,9 @@ def clip_grad_norm_(
             "anyway, set `error_if_nonfinite=False`"
         )
     coef = np.minimum(max_norm / (total + 1e-6), 1.0).astype(total.dtype)
-    for g in grads:
-        g *= coef.astype(g.dtype)
+    with np.errstate(invalid="ignore"):  # an infinite norm makes coef 0 and inf * 0 NaN, as PyTorch's
+        for g in grads:
+            g *= coef.astype(g.dtype)
     return Tensor(total)
 
 
