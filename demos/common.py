@@ -1,0 +1,68 @@
+"""What every demo shares: the command line, the output folder, metrics.json, progress bars and plots."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+
+def parser(name: str, description: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every demo has: --quick, --seed, --out."""
+    p = argparse.ArgumentParser(prog=f"python -m demos {name}", description=description)
+    p.add_argument("--quick", action="store_true", help="a small configuration for tests (seconds, not minutes)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (runs are deterministic under it)")
+    p.add_argument("--out", type=Path, default=None, help=f"output folder (default runs/{name}/)")
+    return p
+
+
+def output_dir(name: str, out: Path | None) -> Path:
+    path = Path(out) if out is not None else Path("runs") / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_metrics(path: Path, metrics: dict) -> None:
+    """Write metrics.json (numbers rounded for reading)."""
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, float):
+            return round(v, 6)
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        if hasattr(v, "item"):
+            return clean(v.item())
+        return v
+
+    (path / "metrics.json").write_text(json.dumps(clean(metrics), indent=2) + "\n")
+
+
+def progress(iterable: Iterable, desc: str, total: int | None = None, quiet: bool = False) -> Iterable:
+    """A tqdm progress bar (plain iteration when tqdm is missing or the run is quiet)."""
+    if quiet or os.environ.get("DEMOS_NO_PROGRESS"):
+        return iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, desc=desc, total=total, leave=False, file=sys.stderr)
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot with the Agg backend (files only, no window), or a clear error."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise SystemExit(
+            "this demo draws plots with matplotlib: pip install -e '.[demos]' (or pip install matplotlib)"
+        ) from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

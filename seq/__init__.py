@@ -1,0 +1,52 @@
+"""seq: RNN, GRU and LSTM cells and layers on minigrad, trained by automatic backpropagation through time.
+
+- ``seq.cells``: the readable cells (``RNNCell``, ``GRUCell``, ``MinimalGRUCell``, ``LSTMCell``), the
+  course's equations transcribed into minigrad ops.
+- ``seq.layers``: ``RNN``, ``GRU``, ``LSTM`` with PyTorch's constructor, call, outputs and parameter names;
+  ``impl="fused"`` (one Function per layer and direction, the default) or ``impl="cells"``.
+- ``seq.fused``: the fused kernels with their hand-derived backward.
+- ``seq.packing``: ``pack_padded_sequence`` / ``pad_packed_sequence`` for variable-length batches.
+- ``seq.init``: the course's initialisation tricks.
+- the toolkit: ``seq.text`` (``Vocabulary``), ``seq.datasets`` (corpora and generated tasks),
+  ``seq.data`` (``batchify``, ``bptt_windows``, ``pad_sequences``, ``BatchIterator``), ``seq.models``
+  (``LanguageModel``, ``SequenceClassifier``, ``SequenceTagger``, ``Seq2Seq``), ``seq.attention``,
+  ``seq.generate`` (``sample``, ``greedy_decode``, ``beam_search``), ``seq.metrics``.
+"""
+
+from seq import attention, data, datasets, generate, init, metrics, models, text
+from seq.attention import BahdanauAttention, LuongAttention
+from seq.cells import GRUCell, LSTMCell, MinimalGRUCell, RNNCell
+from seq.layers import GRU, LSTM, RNN
+from seq.models import LanguageModel, Seq2Seq, SequenceClassifier, SequenceTagger
+from seq.packing import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from seq.state import detach_state
+from seq.text import Vocabulary
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "BahdanauAttention",
+    "GRUCell",
+    "LSTMCell",
+    "LanguageModel",
+    "LuongAttention",
+    "MinimalGRUCell",
+    "PackedSequence",
+    "RNNCell",
+    "Seq2Seq",
+    "SequenceClassifier",
+    "SequenceTagger",
+    "Vocabulary",
+    "attention",
+    "data",
+    "datasets",
+    "detach_state",
+    "generate",
+    "init",
+    "metrics",
+    "models",
+    "pack_padded_sequence",
+    "pad_packed_sequence",
+    "text",
+]

@@ -1,0 +1,571 @@
+"""Data sets for the sequence-model exercises: two public corpora and six generated tasks.
+
+Everything here works offline. ``load_text("tinyshakespeare")`` downloads its file once into a cache
+directory and checks its SHA-256; without a network it says which file to put where. ``names()`` reads
+the US-census first names shipped inside the ``names`` package. The generated tasks are small,
+seeded (``np.random.default_rng(seed)``) and each isolates one thing a sequence model must learn:
+
+====================== ======================================================================================
+``dates``              translate a human-written date into ISO format (the course's attention exercise)
+``agreement``          carry the subject's number across distractors to choose "was"/"were" (long memory)
+``negation_sentiment`` sentiment where word order decides ("good, not bad" vs "bad, not good")
+``entity_tags``        tag the first word using the words after it (why a bidirectional RNN helps)
+``adding_problem``     add two marked numbers far apart (Hochreiter & Schmidhuber's test of long memory)
+``time_series``        forecast a seasonal signal with a trend and noise
+====================== ======================================================================================
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import importlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public corpora
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A public text file: where to download it, the name of its cached copy, and its SHA-256."""
+
+    url: str
+    filename: str
+    sha256: str
+
+
+CORPORA: dict[str, Corpus] = {
+    # Karpathy's char-rnn data: the works of Shakespeare, 1,115,394 characters (40,000 lines).
+    "tinyshakespeare": Corpus(
+        url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        filename="tinyshakespeare.txt",
+        sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    ),
+}
+
+
+class DownloadError(OSError):
+    """A corpus is not cached and could not be downloaded; the message says where to put the file by hand."""
+
+
+def default_cache_dir() -> Path:
+    """Where corpora are cached: ``$MINIGRAD_DATA``, else ``$XDG_CACHE_HOME/minigrad``, else ``~/.cache/minigrad``."""
+    if os.environ.get("MINIGRAD_DATA"):
+        return Path(os.environ["MINIGRAD_DATA"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "minigrad"
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _download(url: str, timeout: float = 30.0) -> bytes:
+    """The bytes at ``url`` (the one place that touches the network; tests replace it)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.read()
+
+
+def _fetch(name: str, corpus: Corpus, cache_dir: Path) -> Path:
+    """The path of the verified cached copy of a corpus, downloading it first if it is missing."""
+    path = cache_dir / corpus.filename
+    if path.exists():
+        found = sha256_of(path)
+        if found != corpus.sha256:
+            raise ValueError(
+                f"the cached file {path} is corrupt or is not {name}: its SHA-256 is {found}, expected "
+                f"{corpus.sha256}. Delete it to download it again, or replace it with a copy of {corpus.url}"
+            )
+        return path
+    try:
+        data = _download(corpus.url)
+    except (OSError, urllib.error.URLError) as e:  # URLError is an OSError; both named for the reader
+        raise DownloadError(
+            f"could not download {name} from {corpus.url} ({e}). Without a network, download that file by "
+            f"hand and save it as {path} (or set MINIGRAD_DATA / pass cache_dir= to use another directory)"
+        ) from e
+    found = hashlib.sha256(data).hexdigest()
+    if found != corpus.sha256:
+        raise ValueError(
+            f"the download of {name} from {corpus.url} has SHA-256 {found}, expected {corpus.sha256}: "
+            f"the file changed upstream or the transfer was damaged; nothing was written to {path}"
+        )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Write to a temporary file next to the target, then rename: a reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{corpus.filename}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_text(name_or_path: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> str:
+    """The text of a local file, or of a named public corpus (downloaded once, then read from the cache).
+
+    Args:
+        name_or_path: a path to a UTF-8 text file, or a name in ``CORPORA`` (``"tinyshakespeare"``).
+        cache_dir: where named corpora are cached; by default ``default_cache_dir()``.
+
+    Returns:
+        The whole text as one string.
+
+    Raises:
+        FileNotFoundError: neither a file nor a known corpus name.
+        DownloadError: the corpus is not cached and the download failed (the message says where to put the file).
+        ValueError: the cached or downloaded file does not have the expected SHA-256.
+    """
+    key = os.fspath(name_or_path)
+    if key in CORPORA:
+        directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        path = _fetch(key, CORPORA[key], directory)
+    else:
+        path = Path(key).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"{key!r} is neither a file nor a known corpus; the corpora are {sorted(CORPORA)}")
+    return path.read_text(encoding="utf-8")
+
+
+def names(split: str | None = None) -> list[str]:
+    """About 5,000 first names (US census 1990), lowercase, deduplicated, sorted: the course's name generator data.
+
+    They come from ``dist.female.first`` and ``dist.male.first`` (columns: name, frequency, cumulative
+    frequency, rank) inside the ``names`` package (``pip install -e '.[demos]'``).
+
+    Args:
+        split: None for all names, or ``"train"`` / ``"val"`` / ``"test"``: a fixed 80/10/10 partition
+            (the same on every machine), each part sorted.
+
+    Returns:
+        The names, e.g. ``["aaron", "abbey", ...]``.
+    """
+    if split not in (None, "train", "val", "test"):
+        raise ValueError(f"split must be None, 'train', 'val' or 'test', got {split!r}")
+    try:
+        package = importlib.import_module("names")
+    except ImportError as e:
+        raise ImportError(
+            "seq.datasets.names() reads the census name lists shipped in the `names` package, which is not "
+            "installed: pip install -e '.[demos]' (or pip install names)"
+        ) from e
+    directory = Path(package.__file__).parent
+    found: set[str] = set()
+    for filename in ("dist.female.first", "dist.male.first"):
+        with open(directory / filename, encoding="utf-8") as f:
+            found.update(line.split()[0].lower() for line in f if line.strip())
+    everything = sorted(found)
+    if split is None:
+        return everything
+    order = np.random.default_rng(0).permutation(len(everything))
+    n_train, n_val = int(0.8 * len(everything)), int(0.1 * len(everything))
+    parts = {"train": order[:n_train], "val": order[n_train : n_train + n_val], "test": order[n_train + n_val :]}
+    return sorted(everything[i] for i in parts[split])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# dates: human-readable -> ISO (the course's neural machine translation with attention exercise)
+# ---------------------------------------------------------------------------------------------------------------
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # date.weekday() order
+
+# Each format: a template over the fields below and a case ("keep", "lower", "upper").
+#   {d} day (3), {dd} day with zero (03), {dth} ordinal day (3rd), {m} month (5), {mm} month with zero (05),
+#   {month} May / September, {mon} May / Sep, {yyyy} 1979, {yy} 79, {weekday} Thursday, {wkd} Thu.
+# Slashes are always US (month first), dots and dashes always day first, so each format reads one way.
+# Two-digit years mean 1950-2049: 50-99 are 19xx, 00-49 are 20xx.
+DATE_FORMATS: tuple[tuple[str, str], ...] = (
+    ("{d} {month} {yyyy}", "keep"),  # 3 May 1979
+    ("{weekday}, {month} {d} {yyyy}", "lower"),  # thursday, may 3 1979
+    ("{mm}/{dd}/{yy}", "keep"),  # 05/03/79
+    ("{dth} of {month} {yyyy}", "keep"),  # 3rd of May 1979
+    ("{month} {d}, {yyyy}", "keep"),  # May 3, 1979
+    ("{dd}.{mm}.{yyyy}", "keep"),  # 03.05.1979
+    ("{mon} {d} {yyyy}", "upper"),  # MAY 3 1979
+    ("{d} {mon} {yy}", "lower"),  # 3 may 79
+    ("{wkd} {dth} {month} {yyyy}", "keep"),  # Thu 3rd May 1979
+    ("{weekday} {d} {month} {yyyy}", "upper"),  # THURSDAY 3 MAY 1979
+    ("{month} {dth}, {yyyy}", "lower"),  # may 3rd, 1979
+    ("{dd}-{mon}-{yyyy}", "upper"),  # 03-MAY-1979
+    ("{wkd}, {d} {mon} {yy}", "keep"),  # Thu, 3 May 79
+    ("{m}/{d}/{yyyy}", "keep"),  # 5/3/1979
+    ("the {dth} of {month}, {yyyy}", "lower"),  # the 3rd of may, 1979
+    ("{d}.{m}.{yy}", "keep"),  # 3.5.79
+)
+
+_FIRST_DAY = datetime.date(1950, 1, 1).toordinal()
+_LAST_DAY = datetime.date(2049, 12, 31).toordinal()
+
+
+def ordinal(day: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 3 -> "3rd", 11 -> "11th", 22 -> "22nd"."""
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def format_date(date: datetime.date, fmt: int) -> str:
+    """A date written in ``DATE_FORMATS[fmt]``; month and weekday names are English, independent of the locale."""
+    template, case = DATE_FORMATS[fmt]
+    text = template.format(
+        d=date.day,
+        dd=f"{date.day:02d}",
+        dth=ordinal(date.day),
+        m=date.month,
+        mm=f"{date.month:02d}",
+        month=MONTHS[date.month - 1],
+        mon=MONTHS[date.month - 1][:3],
+        yyyy=date.year,
+        yy=f"{date.year % 100:02d}",
+        weekday=WEEKDAYS[date.weekday()],
+        wkd=WEEKDAYS[date.weekday()][:3],
+    )
+    return {"keep": text, "lower": text.lower(), "upper": text.upper()}[case]
+
+
+def dates(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """Pairs (human-readable date, ISO date) for a translation model: "Thu 3rd May 1979" -> "1979-05-03".
+
+    Tests: reading a variable-length, variably-ordered input (day or month first, names or numbers, two- or
+    four-digit years) and writing a fixed format — the course's attention exercise. Dates are uniform over
+    1950-01-01 .. 2049-12-31; each is written in one of the 16 ``DATE_FORMATS``, chosen uniformly (weekday
+    names are the real weekday of the date).
+
+    Args:
+        n: the number of pairs.
+        seed: the seed of ``np.random.default_rng``.
+
+    Returns:
+        A list of ``(human, iso)`` with ``iso`` as ``"YYYY-MM-DD"``.
+    """
+    rng = np.random.default_rng(seed)
+    days = rng.integers(_FIRST_DAY, _LAST_DAY + 1, size=n)
+    fmts = rng.integers(0, len(DATE_FORMATS), size=n)
+    pairs = []
+    for day, fmt in zip(days, fmts):
+        date = datetime.date.fromordinal(int(day))
+        pairs.append((format_date(date, int(fmt)), date.isoformat()))
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# agreement: subject-verb number agreement across distractors (Linzen et al., 2016)
+# ---------------------------------------------------------------------------------------------------------------
+
+NOUNS = {  # singular -> plural
+    "cat": "cats", "dog": "dogs", "boy": "boys", "girl": "girls", "teacher": "teachers", "doctor": "doctors",
+    "farmer": "farmers", "king": "kings", "student": "students", "pilot": "pilots", "bird": "birds",
+    "horse": "horses", "child": "children", "woman": "women", "man": "men", "author": "authors",
+}  # fmt: skip
+PLURAL_NOUNS = frozenset(NOUNS.values())
+SINGULAR_NOUNS = frozenset(NOUNS)
+_PREPOSITIONS = ("near", "behind", "with", "beside", "like")
+_ADJECTIVES = ("old", "small", "happy", "tired", "clever", "angry")
+_ADVERBS = ("certainly", "really", "clearly", "surely", "probably", "also")
+_TRANSITIVE = ("saw", "liked", "chased", "met", "helped", "admired")
+PROPER_NAMES = ("john", "mary", "alice", "peter", "sam", "lucy")
+_COMPLETIONS = ("here", "hungry", "late", "happy", "outside", "tired", "right")
+
+
+class AgreementExample(NamedTuple):
+    """One agreement example: the words before the verb, the label, and the gap.
+
+    Attributes:
+        tokens: ``["the", subject, *gap_words]``: the words before the verb (the model's input).
+        label: 1 when the verb must be plural ("were"), 0 when singular ("was") — the subject's number.
+        gap: the number of words between the subject and the verb.
+    """
+
+    tokens: list[str]
+    label: int
+    gap: int
+
+    @property
+    def verb(self) -> str:
+        """The verb that agrees with the subject."""
+        return "were" if self.label else "was"
+
+
+def _noun(rng: np.random.Generator, plural: bool) -> str:
+    singular = str(rng.choice(list(NOUNS)))
+    return NOUNS[singular] if plural else singular
+
+
+def _phrase(rng: np.random.Generator, length: int, plural: bool | None) -> list[str]:
+    """A phrase of exactly ``length`` words (1 to 4); with ``plural`` not None it holds a noun of that number."""
+    if plural is None:
+        plural = bool(rng.integers(2))
+    if length == 1:
+        return [str(rng.choice(_ADVERBS))]  # the only length without a noun: callers ask plural=None
+    if length == 2:
+        noun = _noun(rng, True) if plural else str(rng.choice(PROPER_NAMES))  # a bare plural, or a name (singular)
+        return [str(rng.choice(_PREPOSITIONS)), noun]
+    if length == 3:
+        return [str(rng.choice(_PREPOSITIONS)), "the", _noun(rng, plural)]
+    if rng.integers(2):
+        return ["that", "the", _noun(rng, plural), str(rng.choice(_TRANSITIVE))]
+    return [str(rng.choice(_PREPOSITIONS)), "the", str(rng.choice(_ADJECTIVES)), _noun(rng, plural)]
+
+
+def agreement(n: int, max_gap: int, seed: int = 0, min_gap: int = 0) -> list[AgreementExample]:
+    """Sentences "the cat near the dogs that the boy saw ... was/were": predict the number of the verb.
+
+    Tests: long memory. The label is the number of the subject (the second word); between subject and
+    verb come ``gap`` distractor words (uniform in ``min_gap..max_gap``): adverbs, prepositional phrases
+    and relative clauses whose nouns have either number, and — whenever ``gap >= 2`` — the noun nearest the
+    verb has the *other* number, so "copy the number of the last noun" is always wrong. A model must keep
+    the subject's number in its state across the whole gap. Labels are balanced in expectation.
+
+    Args:
+        n: the number of examples.
+        max_gap: the largest gap.
+        seed: the seed of ``np.random.default_rng``.
+        min_gap: the smallest gap.
+
+    Returns:
+        A list of ``AgreementExample(tokens, label, gap)``; ``tokens + [example.verb]`` is the sentence up to
+        the verb.
+    """
+    if not 0 <= min_gap <= max_gap:
+        raise ValueError(f"need 0 <= min_gap <= max_gap, got min_gap={min_gap}, max_gap={max_gap}")
+    rng = np.random.default_rng(seed)
+    examples = []
+    for _ in range(n):
+        plural = bool(rng.integers(2))
+        gap = int(rng.integers(min_gap, max_gap + 1))
+        words: list[str] = []
+        if gap == 1:
+            words = _phrase(rng, 1, None)
+        elif gap >= 2:
+            last_length = int(rng.integers(2, min(gap, 4) + 1))
+            remaining = gap - last_length
+            while remaining > 0:
+                length = int(rng.integers(1, min(remaining, 4) + 1))
+                words += _phrase(rng, length, None)
+                remaining -= length
+            words += _phrase(rng, last_length, not plural)  # the nearest noun has the other number
+        examples.append(AgreementExample(["the", _noun(rng, plural), *words], int(plural), gap))
+    return examples
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# negation_sentiment: pairs with the same bag of words and opposite labels
+# ---------------------------------------------------------------------------------------------------------------
+
+SENTIMENT_WORDS = (  # (positive, negative)
+    ("good", "bad"), ("great", "terrible"), ("tasty", "bland"), ("friendly", "rude"), ("fast", "slow"),
+    ("clean", "dirty"), ("cheap", "overpriced"), ("excellent", "awful"), ("fresh", "stale"),
+    ("lovely", "horrible"), ("amazing", "disappointing"),
+)  # fmt: skip
+_REVIEW_NOUNS = ("food", "service", "staff", "movie", "room", "pizza", "coffee", "hotel", "show", "meal")
+# {said}: the word the review asserts (it decides the label); {denied}: the word it negates.
+_REVIEW_TEMPLATES = (
+    "the {noun} was {said}, not {denied} at all",
+    "the {noun} was not {denied}, it was {said}",
+    "not {denied} but {said}: that was the {noun}",
+    "i expected the {noun} to be {denied} but it was {said}",
+    "the {noun} was {said} and not {denied}",
+    "{said}, not {denied}, is how i would describe the {noun}",
+    "people said the {noun} was {denied}. it was {said}",
+)
+
+
+class SentimentExample(NamedTuple):
+    """One review: its text, its label (1 positive, 0 negative), and the id it shares with its partner."""
+
+    text: str
+    label: int
+    pair_id: int
+
+
+def negation_sentiment(n: int, seed: int = 0) -> list[SentimentExample]:
+    """Short reviews whose sentiment is decided by word order: "the food was good, not bad at all" is positive.
+
+    Tests: order sensitivity. Examples come in pairs sharing a ``pair_id``: the same template, noun and pair of
+    sentiment words, with the asserted and the negated word swapped — so the two have exactly the same bag of
+    words and opposite labels, and a bag-of-words model is at chance on every pair. The examples are shuffled
+    (partners are not adjacent); split train/test by ``pair_id``.
+
+    Args:
+        n: the number of examples, even.
+        seed: the seed of ``np.random.default_rng``.
+
+    Returns:
+        A list of ``SentimentExample(text, label, pair_id)``.
+    """
+    if n % 2:
+        raise ValueError(f"negation_sentiment makes examples in pairs: n must be even, got {n}")
+    rng = np.random.default_rng(seed)
+    examples = []
+    for pair_id in range(n // 2):
+        template = _REVIEW_TEMPLATES[rng.integers(len(_REVIEW_TEMPLATES))]
+        noun = str(rng.choice(_REVIEW_NOUNS))
+        positive, negative = SENTIMENT_WORDS[rng.integers(len(SENTIMENT_WORDS))]
+        examples.append(SentimentExample(template.format(noun=noun, said=positive, denied=negative), 1, pair_id))
+        examples.append(SentimentExample(template.format(noun=noun, said=negative, denied=positive), 0, pair_id))
+    return [examples[i] for i in rng.permutation(n)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# entity_tags: the tag of the first word depends on the words after it
+# ---------------------------------------------------------------------------------------------------------------
+
+TAGS = ("O", "PER", "LOC", "ORG")  # outside any entity, person, location, organisation
+
+# first word -> its readings: (the words after it that decide the reading, written "word/TAG" with O by default,
+# and the continuations that fit that reading). The first word takes the tag of the reading.
+_READINGS: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "Teddy": [
+        ("PER", "Roosevelt/PER", ("was a great president", "gave a speech in Boston/LOC", "led the country")),
+        ("O", "bears", ("are on sale", "are soft and cheap", "make good gifts")),
+    ],
+    "Washington": [
+        ("LOC", "", ("is a state in the north", "is the capital of America/LOC", "has rainy winters")),
+        ("PER", "Irving/PER", ("wrote many stories", "was born in New/LOC York/LOC", "was a great writer")),
+        ("ORG", "Post/ORG", ("published a story", "hired new reporters", "sells many papers")),
+    ],
+    "Jordan": [
+        ("LOC", "", ("borders Syria/LOC", "is a country in Asia/LOC", "has a long history")),
+        ("PER", "Peele/PER", ("made a new movie", "was born in New/LOC York/LOC", "is a funny man")),
+    ],
+    "Apple": [
+        ("ORG", "", ("released a new phone", "hired many engineers", "is based in Cupertino/LOC")),
+        ("O", "pie", ("is tasty", "is on the table", "is my favourite dessert")),
+    ],
+    "Paris": [
+        ("LOC", "", ("is the capital of France/LOC", "is a lovely city", "has many museums")),
+        ("PER", "Hilton/PER", ("was on television", "gave a speech in Boston/LOC", "is a famous person")),
+    ],
+    "Jackson": [
+        ("LOC", "", ("is the capital of Mississippi/LOC", "is a city in the south", "has hot summers")),
+        ("PER", "Pollock/PER", ("painted many pictures", "was a great painter", "was born in Wyoming/LOC")),
+    ],
+    "Amazon": [
+        ("ORG", "", ("shipped my order", "hired many workers", "sells books and music")),
+        ("O", "parrots", ("are green birds", "are very loud", "live for many years")),
+    ],
+    "Georgia": [
+        ("LOC", "", ("is a state in the south", "borders Florida/LOC", "has hot summers")),
+        ("PER", "O'Keeffe/PER", ("painted many flowers", "was a great painter", "was born in Wisconsin/LOC")),
+    ],
+}
+AMBIGUOUS_FIRST_WORDS = tuple(_READINGS)
+
+
+def _tagged(words: str) -> list[tuple[str, str]]:
+    """ "Boston/LOC is big" -> [("Boston", "LOC"), ("is", "O"), ("big", "O")]."""
+    pairs = []
+    for item in words.split():
+        word, _, tag = item.partition("/")
+        pairs.append((word, tag or "O"))
+    return pairs
+
+
+def entity_tags(n: int, seed: int = 0) -> list[tuple[list[str], list[str]]]:
+    """Sentences tagged word by word with ``TAGS``, where the first word's tag is decided by the words after it.
+
+    Tests: the need for the right context. "Teddy Roosevelt was a great president" is ``PER PER O O O O``;
+    "Teddy bears are on sale" is ``O O O O O`` — at the first step a left-to-right RNN cannot know which
+    (it is at chance between the readings of ``AMBIGUOUS_FIRST_WORDS``), a bidirectional one can. Every
+    sentence starts with one of those words; its reading is chosen uniformly, then one continuation.
+
+    Args:
+        n: the number of sentences.
+        seed: the seed of ``np.random.default_rng``.
+
+    Returns:
+        A list of ``(tokens, tags)`` of equal lengths.
+    """
+    rng = np.random.default_rng(seed)
+    examples = []
+    for _ in range(n):
+        first = AMBIGUOUS_FIRST_WORDS[rng.integers(len(AMBIGUOUS_FIRST_WORDS))]
+        readings = _READINGS[first]
+        tag, decider, continuations = readings[rng.integers(len(readings))]
+        rest = _tagged(decider) + _tagged(continuations[rng.integers(len(continuations))])
+        tokens = [first] + [w for w, _ in rest]
+        tags = [tag] + [t for _, t in rest]
+        examples.append((tokens, tags))
+    return examples
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Numeric sequences
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def adding_problem(n: int, T: int, seed: int = 0, dtype: Any = np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber, 1997): add the two marked numbers of a long sequence.
+
+    Tests: memory over ``T`` steps. Channel 0 holds numbers uniform in [0, 1); channel 1 is 1 at exactly two
+    steps — one in the first half, one in the second — and 0 elsewhere. The target is the sum of the two
+    marked numbers. Always answering 1 (the mean) has MSE = Var(u1 + u2) = 2/12 ≈ 0.167: a model must beat
+    that to have remembered anything.
+
+    Args:
+        n: the number of sequences.
+        T: the length of each sequence, at least 2.
+        seed: the seed of ``np.random.default_rng``.
+        dtype: the float type of the arrays (minigrad's default is float32).
+
+    Returns:
+        ``(x, y)``: x of shape (n, T, 2) (batch first: use ``x.transpose(1, 0, 2)`` for (T, n, 2)), y of shape (n,).
+    """
+    if T < 2:
+        raise ValueError(f"the adding problem needs T >= 2 (one mark in each half), got T={T}")
+    rng = np.random.default_rng(seed)
+    values = rng.random((n, T))  # (n, T)
+    half = T // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, T, size=n)
+    marks = np.zeros((n, T))  # (n, T)
+    rows = np.arange(n)
+    marks[rows, first] = 1.0
+    marks[rows, second] = 1.0
+    x = np.stack([values, marks], axis=-1).astype(dtype)  # 2 x (n, T) -> (n, T, 2)
+    y = (x[rows, first, 0] + x[rows, second, 0]).astype(dtype)
+    return x, y
+
+
+def time_series(n: int, seed: int = 0, period: float = 12, trend: float = 0.01, noise: float = 0.1) -> np.ndarray:
+    """A seasonal series with a trend and noise: ``x[t] = sin(2π t / period) + trend · t + noise · ε_t``.
+
+    Tests: forecasting. The season repeats every ``period`` steps (12: months of a year), the trend drifts
+    the level, and ``ε_t`` is standard normal noise that no model can predict (its variance ``noise²`` is the
+    lowest one-step MSE possible).
+
+    Args:
+        n: the number of steps.
+        seed: the seed of ``np.random.default_rng``.
+        period: the length of one season, in steps.
+        trend: the rise per step.
+        noise: the standard deviation of the noise.
+
+    Returns:
+        A float64 array of shape (n,).
+    """
+    if period <= 0:
+        raise ValueError(f"period must be positive, got {period}")
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=np.float64)
+    return np.sin(2 * np.pi * t / period) + trend * t + noise * rng.standard_normal(n)
