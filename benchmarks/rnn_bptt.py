@@ -105,10 +105,14 @@ def run_seq(layer, x: minigrad.Tensor) -> float:
     return loss.item()
 
 
+CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
+clock = time.perf_counter
+
+
 def timed(fn, *args) -> float:
-    start = time.perf_counter()
+    start = clock()
     fn(*args)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def lstm_case(name: str, dtype, repeats: int, torch) -> None:
@@ -196,11 +200,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="S1 and S3 only, fewer repeats, T up to 10,000")
+    parser.add_argument("--clock", choices=CLOCK, default="wall",
+                        help="wall time, or this process's CPU time (steadier on a shared machine; run it with "
+                             "OPENBLAS_NUM_THREADS=1 so that CPU time is the work done)")
     args = parser.parse_args()
     try:
         import torch
     except ImportError:
         torch = None
+    global clock
+    clock = CLOCK[args.clock]
+    print(f"clock: {args.clock}")
+    if args.clock == "cpu" and torch is not None:
+        torch.set_num_threads(1)  # CPU time of a thread pool counts its spinning threads too
     sizes = ["S1", "S3"] if args.quick else list(SIZES)
     repeats = 3 if args.quick else args.repeats
     print("LSTM forward + loss + backward to all weights; ratios to hand-written NumPy (medians):")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,24 @@ class detect_anomaly(contextlib.ContextDecorator):
 
 class AnomalyError(RuntimeError):
     """Raised in anomaly mode when an op's backward returns NaN or inf."""
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Any:
+    """Pause Python's cyclic garbage collector while a large graph is built or walked.
+
+    A recorded graph has no reference cycles (a tensor points to its op, the op to its inputs), so
+    reference counting frees it. The cyclic collector would only rescan the growing set of graph
+    objects again and again, which makes a loop over 100,000 steps superlinear. Used by the step-by-step
+    recurrent layers and by ``backward``; wrap your own long loops in it the same way.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,25 +439,26 @@ def run_backward(
     Without ``inputs``: write ``.grad`` on leaves (accumulating) and on tensors that ``retain_grad()``.
     With ``inputs``: return their gradients instead and leave every ``.grad`` untouched.
     """
-    unique = list({id(r): r for r in roots}.values())
-    for r in unique:
-        r._deps = 1  # the seed is one contribution; it also keeps a root from being visited twice
-    visited = _count_uses(unique)
-    capture = None if inputs is None else {id(t): None for t in inputs}
-    try:
-        for r, g in zip(roots, root_grads):
-            _accumulate(r, g)
+    with cyclic_gc_paused():  # a big graph: keep the collector from rescanning it (see cyclic_gc_paused)
+        unique = list({id(r): r for r in roots}.values())
         for r in unique:
-            r._deps -= 1
-        _sweep([r for r in unique if r._deps == 0], capture, retain_graph)
-    except BaseException:
-        for t in visited:  # leave no half-built state behind
-            t._g = None
-            t._deps = 0
-            if t._ctx is not None and t._ctx._n_out > 1:
-                t._ctx._reached = 0
-                t._ctx._pending = None
-        raise
+            r._deps = 1  # the seed is one contribution; it also keeps a root from being visited twice
+        visited = _count_uses(unique)
+        capture = None if inputs is None else {id(t): None for t in inputs}
+        try:
+            for r, g in zip(roots, root_grads):
+                _accumulate(r, g)
+            for r in unique:
+                r._deps -= 1
+            _sweep([r for r in unique if r._deps == 0], capture, retain_graph)
+        except BaseException:
+            for t in visited:  # leave no half-built state behind
+                t._g = None
+                t._deps = 0
+                if t._ctx is not None and t._ctx._n_out > 1:
+                    t._ctx._reached = 0
+                    t._ctx._pending = None
+            raise
     if capture is not None:
         return [capture[id(t)] for t in inputs]
     return None

@@ -50,14 +50,33 @@ __all__ = [
 def floats(
     min_value: float = -2.0, max_value: float = 2.0, away_from: Sequence[float] = (), margin: float = 0.1
 ) -> st.SearchStrategy[float]:
-    """Finite floats in [min_value, max_value], at least ``margin`` away from each point of ``away_from``."""
+    """Finite floats in [min_value, max_value], at least ``margin`` away from each point of ``away_from``.
+
+    A value drawn too close to a point is pushed out to the nearer edge of the gap (or the other edge
+    when that would leave the range), so nothing is filtered away and hypothesis never gives up.
+    """
     strategy = st.floats(
         min_value=min_value, max_value=max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False
     )
-    if away_from:
-        points = tuple(away_from)
-        strategy = strategy.filter(lambda v: all(abs(v - p) >= margin for p in points))
-    return strategy
+    points = sorted(away_from)
+    if not points:
+        return strategy
+    for p in points:
+        if p - margin <= min_value and p + margin >= max_value:
+            raise ValueError(f"no value in [{min_value}, {max_value}] is {margin} away from {p}")
+
+    def push_out(v: float) -> float:
+        for _ in range(len(points) + 1):
+            near = [p for p in points if abs(v - p) < margin]
+            if not near:
+                return v
+            p = near[0]
+            v = p + margin if v >= p else p - margin
+            if not min_value <= v <= max_value:
+                v = p - margin if v > p else p + margin
+        return v
+
+    return strategy.map(push_out).filter(lambda v: all(abs(v - p) >= margin for p in points))
 
 
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> st.SearchStrategy[tuple]:

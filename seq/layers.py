@@ -26,6 +26,7 @@ import numpy as np
 
 import minigrad
 from minigrad import Tensor
+from minigrad.autograd import cyclic_gc_paused
 from minigrad.nn import Module, Parameter, functional, init
 from seq import cells
 from seq.packing import PackedSequence, check_lengths
@@ -109,6 +110,10 @@ class _RNNBase(Module):
 
     def forward(self, input: Any, hx: Any = None, lengths: Any = None) -> tuple:
         """Run the layer; see the class docstring for shapes."""
+        with cyclic_gc_paused():  # the step-by-step path records thousands of nodes: keep it linear in T
+            return self._forward(input, hx, lengths)
+
+    def _forward(self, input: Any, hx: Any, lengths: Any) -> tuple:
         x, lengths, layout = self._prepare_input(input, lengths)
         T, B = x.shape[0], x.shape[1]
         states = self._prepare_states(hx, B, x.dtype, layout["unbatched"], T)
