@@ -9,13 +9,14 @@
 
 Where things live: ``tensor.py`` (the Tensor), ``autograd.py`` (Function and the backward engine),
 ``ops/`` (every op, one class each), ``gradcheck.py`` (finite-difference checks), ``testing.py``
-(hypothesis strategies for your own tests), ``random.py`` (seeding), ``nn/`` (modules, layers, losses,
+(hypothesis strategies for your own tests), ``random.py`` (seeding), ``viz.py`` (the graph as a
+picture), ``nn/`` (modules, layers, losses,
 initialisers), ``optim/`` (optimizers, schedulers), ``serialization.py`` (``save``/``load``, no pickle).
 """
 
 import numpy as np
 
-from minigrad import nn, ops, optim
+from minigrad import nn, ops, optim, viz
 from minigrad.autograd import (
     AnomalyError,
     Function,
@@ -191,6 +192,7 @@ __all__ = [
     "unbind",
     "unsqueeze",
     "var",
+    "viz",
     "where",
     "zeros",
     "zeros_like",

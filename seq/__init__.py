@@ -11,9 +11,11 @@
   ``seq.data`` (``batchify``, ``bptt_windows``, ``pad_sequences``, ``BatchIterator``), ``seq.models``
   (``LanguageModel``, ``SequenceClassifier``, ``SequenceTagger``, ``Seq2Seq``), ``seq.attention``,
   ``seq.generate`` (``sample``, ``greedy_decode``, ``beam_search``), ``seq.metrics``.
+- the bridge: ``seq.reference`` (the course's hand-written BPTT in NumPy, and converters between the course's
+  parameters and seq's), ``seq.export`` (``to_torch`` / ``from_torch``; PyTorch imported only when called).
 """
 
-from seq import attention, data, datasets, generate, init, metrics, models, text
+from seq import attention, data, datasets, export, generate, init, metrics, models, reference, text
 from seq.attention import BahdanauAttention, LuongAttention
 from seq.cells import GRUCell, LSTMCell, MinimalGRUCell, RNNCell
 from seq.layers import GRU, LSTM, RNN
@@ -42,11 +44,13 @@ __all__ = [
     "data",
     "datasets",
     "detach_state",
+    "export",
     "generate",
     "init",
     "metrics",
     "models",
     "pack_padded_sequence",
     "pad_packed_sequence",
+    "reference",
     "text",
 ]
