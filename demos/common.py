@@ -27,11 +27,11 @@ def output_dir(name: str, out: Path | None) -> Path:
 
 
 def save_metrics(path: Path, metrics: dict) -> None:
-    """Write metrics.json (numbers rounded for reading)."""
+    """Write metrics.json (floats to 6 significant digits, for reading)."""
 
     def clean(v: Any) -> Any:
         if isinstance(v, float):
-            return round(v, 6)
+            return float(f"{v:.6g}")
         if isinstance(v, dict):
             return {k: clean(x) for k, x in v.items()}
         if isinstance(v, list | tuple):

@@ -18,7 +18,8 @@ Three steps, the third use of the project after learning autograd and training s
    parameter. (Had you written a ``Function`` with a hand-made backward, this is the check that catches
    a wrong derivative.)
 3. Loop it over time in a classifier and train it: the class of a sequence is the sign of its first
-   step, so the cell must carry one bit across the whole sequence.
+   step, so the cell must carry one bit across the whole sequence (its forget gate starts open, as the
+   ``vanishing`` demo shows it must; fresh sequences at every step, so it cannot memorise them).
 
 Run: ``python -m demos custom_layer [--quick] [--seed S] [--out DIR] [--examples N]``.
 """
@@ -39,7 +40,7 @@ NAME = "custom_layer"
 class PeepholeLSTMCell(nn.Module):
     """An LSTM cell with peephole connections; the layout of ``seq.LSTMCell`` plus ``peephole`` (3, H)."""
 
-    def __init__(self, input_size: int, hidden_size: int, dtype: object = None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, forget_bias: float = 0.0, dtype: object = None) -> None:
         super().__init__()
         self.hidden_size = hidden_size
         dtype = minigrad.get_default_dtype() if dtype is None else dtype
@@ -50,6 +51,8 @@ class PeepholeLSTMCell(nn.Module):
         bound = 1 / math.sqrt(hidden_size)
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
+        with minigrad.no_grad():  # forget_bias > 0 starts the forget gate open, so c<t> lasts across steps
+            self.bias[hidden_size : 2 * hidden_size] = forget_bias
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
         a, c = state
@@ -90,7 +93,7 @@ class FirstStepClassifier(nn.Module):
 
     def __init__(self, hidden_size: int) -> None:
         super().__init__()
-        self.cell = PeepholeLSTMCell(1, hidden_size)
+        self.cell = PeepholeLSTMCell(1, hidden_size, forget_bias=3.0)  # see the vanishing demo
         self.head = nn.Linear(hidden_size, 2)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -114,8 +117,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     minigrad.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    model = FirstStepClassifier(16)
-    opt = optim.Adam(model.parameters(), lr=0.02)
+    model = FirstStepClassifier(32)
+    opt = optim.Adam(model.parameters(), lr=0.01)
     losses = []
     for _ in progress(range(steps), desc="training", quiet=args.quick):
         x = rng.standard_normal((T, 64, 1)).astype(np.float32)
