@@ -383,8 +383,9 @@ def _count_uses(roots: list) -> list:
     """
     visited = list(roots)
     stack = list(roots)
+    pop, push, visit = stack.pop, stack.append, visited.append  # (local names: once per node)
     while stack:
-        t = stack.pop()
+        t = pop()
         ctx = t._ctx
         if ctx is None:
             continue
@@ -396,8 +397,8 @@ def _count_uses(roots: list) -> list:
         for p, need in zip(ctx.parents, ctx.needs_input_grad):
             if need:
                 if p._deps == 0:  # first time seen
-                    visited.append(p)
-                    stack.append(p)
+                    visit(p)
+                    push(p)
                 p._deps += 1
     return visited
 
@@ -467,13 +468,15 @@ def run_backward(
 def _sweep(ready: list, capture: dict | None, retain_graph: bool) -> None:
     """Process tensors whose gradient is complete; each op's backward may complete its inputs' gradients."""
     anomaly = _GradMode.anomaly
+    pop, push = ready.pop, ready.append  # (local names: this loop runs once per node of the graph)
+    ndarray, wait, freed = np.ndarray, _WAIT, _FREED
     while ready:
-        t = ready.pop()
+        t = pop()
         g, t._g = t._g, None
         ctx = t._ctx
         if ctx is not None and ctx._n_out > 1:
             g = _gather_outputs(ctx, t, g)
-            if g is _WAIT:
+            if g is wait:
                 continue  # the op's other outputs are not complete yet
         if g is not None and (t._hooks is not None or capture is not None):
             if t._hooks is not None:
@@ -491,15 +494,15 @@ def _sweep(ready: list, capture: dict | None, retain_graph: bool) -> None:
             if pg is not None:
                 if anomaly:
                     _check_finite(ctx, pg)
-                if p._g is None and type(pg) is np.ndarray and pg.shape == p.data.shape:
+                if p._g is None and type(pg) is ndarray and pg.shape == p.data.shape:
                     p._g, p._gown = pg, False  # the first contribution, of the right shape: keep it
                 else:
                     _accumulate(p, pg)
             p._deps -= 1
             if p._deps == 0:  # every use of p has sent its share: p's gradient is complete
-                ready.append(p)
+                push(p)
         if not retain_graph:
-            ctx._saved = _FREED
+            ctx._saved = freed
 
 
 def _call_backward(ctx: Function, out: Tensor, g: Any) -> tuple:
