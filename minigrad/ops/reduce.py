@@ -63,6 +63,13 @@ class Mean(Function):
         return np.broadcast_to(g, ctx.shape), None, None
 
 
+def _winners_share(ctx: Function, g: np.ndarray) -> np.ndarray:
+    """The gradient of a max or min: split equally among the k elements that won (d ext/dx_i = 1/k)."""
+    x, out = ctx.saved_tensors
+    winners = x == out
+    return _keep(g, ctx.axes, ctx.keepdims) * (winners / winners.sum(axis=ctx.axes, keepdims=True))
+
+
 class Max(Function):
     """max of x over axes; tied maxima share the gradient equally (as torch.amax)"""
 
@@ -75,10 +82,7 @@ class Max(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        winners = x == out
-        share = winners / winners.sum(axis=ctx.axes, keepdims=True)  # d max/dx_i = 1/k for each of k maxima
-        return _keep(g, ctx.axes, ctx.keepdims) * share, None, None
+        return _winners_share(ctx, g), None, None  # d max/dx_i = 1/k for each of k maxima, 0 elsewhere
 
 
 class Min(Function):
@@ -93,10 +97,7 @@ class Min(Function):
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        winners = x == out
-        share = winners / winners.sum(axis=ctx.axes, keepdims=True)  # d min/dx_i = 1/k for each of k minima
-        return _keep(g, ctx.axes, ctx.keepdims) * share, None, None
+        return _winners_share(ctx, g), None, None  # d min/dx_i = 1/k for each of k minima, 0 elsewhere
 
 
 class Var(Function):
