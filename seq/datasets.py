@@ -332,9 +332,10 @@ def agreement(n: int, max_gap: int, seed: int = 0, min_gap: int = 0) -> list[Agr
 
     Tests: long memory. The label is the number of the subject (the second word); between subject and
     verb come ``gap`` distractor words (uniform in ``min_gap..max_gap``): adverbs, prepositional phrases
-    and relative clauses whose nouns have either number, and — whenever ``gap >= 2`` — the noun nearest the
-    verb has the *other* number, so "copy the number of the last noun" is always wrong. A model must keep
-    the subject's number in its state across the whole gap. Labels are balanced in expectation.
+    and relative clauses whose nouns have either number, drawn independently of the subject, so the
+    nearest noun says nothing about the verb ("copy the number of the last noun" is right half the time,
+    and no other word gives the label away). A model must keep the subject's number in its state across
+    the whole gap. Labels are balanced in expectation.
 
     Args:
         n: the number of examples.
@@ -363,7 +364,7 @@ def agreement(n: int, max_gap: int, seed: int = 0, min_gap: int = 0) -> list[Agr
                 length = int(rng.integers(1, min(remaining, 4) + 1))
                 words += _phrase(rng, length, None)
                 remaining -= length
-            words += _phrase(rng, last_length, not plural)  # the nearest noun has the other number
+            words += _phrase(rng, last_length, bool(rng.integers(2)))  # a noun of either number, near the verb
         examples.append(AgreementExample(["the", _noun(rng, plural), *words], int(plural), gap))
     return examples
 
