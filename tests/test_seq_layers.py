@@ -22,10 +22,10 @@ MODES = ["RNN", "GRU", "LSTM"]
 def configs(draw, max_layers: int = 3):
     """A layer configuration and a batch: sizes, layers, directions, layout, lengths, initial state."""
     return {
-        "T": draw(st.integers(1, 5)),
+        "T": draw(st.integers(1, 6)),
         "B": draw(st.integers(1, 3)),
-        "D": draw(st.integers(1, 4)),
-        "H": draw(st.integers(1, 4)),
+        "D": draw(st.integers(1, 5)),
+        "H": draw(st.integers(1, 5)),
         "num_layers": draw(st.integers(1, max_layers)),
         "bidirectional": draw(st.booleans()),
         "batch_first": draw(st.booleans()),
@@ -138,7 +138,7 @@ VARIANTS = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("GRU", {}), ("GRU",
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize(("mode", "extra"), VARIANTS, ids=[f"{m}-{e}" for m, e in VARIANTS])
 def test_layer_gradients_match_finite_differences(mode, extra, impl):
-    @given(configs(max_layers=2))
+    @given(configs(max_layers=3))
     def check(cfg):
         layer = build(mode, cfg, impl, **extra)
         x_np, lengths, states_np = batch(mode, cfg)
