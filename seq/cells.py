@@ -16,9 +16,10 @@ gates' matrices in PyTorch's order (LSTM: i, f, g, o; GRU: r, z, n), ``bias_ih``
 The course's ``W_f [a<t-1>; x<t>] + b_f`` is ``W_if x + b_if + W_hf h + b_hf`` here: its concatenated
 matrix split into the part acting on x and the part acting on a, and its one bias split in two.
 
-Each step is a plain function of the *input projection* ``gi = x W_ihᵀ + b_ih`` (B, G*H), so a layer can
-compute the projection of all time steps in one matrix product and take ``gi[t]`` per step; a Cell
-module computes it for its one step. Autograd derives the backward pass (BPTT) from these functions.
+Each step is a plain function of the *input projection* ``gi = x W_ihᵀ + b_ih`` (B, G*H) and of
+``W_hhᵀ`` (H, G*H), so a layer can compute the projection of all time steps in one matrix product, take
+``gi[t]`` per step and transpose W_hh once per sequence; a Cell module does both for its one step.
+Autograd derives the backward pass (BPTT) from these functions.
 """
 
 from __future__ import annotations
@@ -37,54 +38,53 @@ from minigrad.nn import Module, Parameter, init
 # ------------------------------------------------------------------------------------------------
 
 
-def _project(h: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    out = h @ weight.T  # (B, H) @ (H, G*H) -> (B, G*H)
+def _project(h: Tensor, weight_t: Tensor, bias: Tensor | None) -> Tensor:
+    """h Wᵀ + b, with the weight given transposed once (not once per step)."""
+    out = h @ weight_t  # (B, H) @ (H, G*H) -> (B, G*H)
     return out if bias is None else out + bias
 
 
-def rnn_step(gi: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, nonlinearity: str) -> Tensor:
+def rnn_step(gi: Tensor, a: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None, nonlinearity: str) -> Tensor:
     """a<t> = tanh(W_ax x<t> + b_ax + W_aa a<t-1> + b_aa)   (or relu)."""
-    pre = gi + _project(a, weight_hh, bias_hh)
+    pre = gi + _project(a, w_hh_t, bias_hh)
     return pre.tanh() if nonlinearity == "tanh" else pre.relu()
 
 
-def gru_step(gi: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor | None, reset_after: bool) -> Tensor:
+def gru_step(gi: Tensor, a: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None, reset_after: bool) -> Tensor:
     """One GRU step; see ``GRUCell`` for the equations of both variants."""
     H = a.shape[-1]
     i_r, i_z, i_n = gi.split(H, dim=-1)  # (B, 3H) -> 3 x (B, H)
     if reset_after:
-        gh = _project(a, weight_hh, bias_hh)  # (B, 3H)
+        gh = _project(a, w_hh_t, bias_hh)  # (B, 3H)
         h_r, h_z, h_n = gh.split(H, dim=-1)
         gamma_r = (i_r + h_r).sigmoid()  # Γr
         gamma_z = (i_z + h_z).sigmoid()  # z = 1 - Γu
         c_tilde = (i_n + gamma_r * h_n).tanh()  # c̃<t> = n
     else:
         b_rz = None if bias_hh is None else bias_hh[: 2 * H]
-        gh = _project(a, weight_hh[: 2 * H], b_rz)  # (B, 2H): the r and z parts
+        gh = _project(a, w_hh_t[:, : 2 * H], b_rz)  # (B, 2H): the r and z parts
         h_r, h_z = gh.split(H, dim=-1)
         gamma_r = (i_r + h_r).sigmoid()
         gamma_z = (i_z + h_z).sigmoid()
         b_n = None if bias_hh is None else bias_hh[2 * H :]
-        c_tilde = (i_n + _project(gamma_r * a, weight_hh[2 * H :], b_n)).tanh()  # reset before the product
+        c_tilde = (i_n + _project(gamma_r * a, w_hh_t[:, 2 * H :], b_n)).tanh()  # reset before the product
     return (1 - gamma_z) * c_tilde + gamma_z * a  # a<t> = Γu c̃<t> + (1 - Γu) a<t-1>
 
 
-def minimal_gru_step(gi: Tensor, a: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
+def minimal_gru_step(gi: Tensor, a: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None) -> Tensor:
     """One step of the course's simplified GRU; see ``MinimalGRUCell``."""
     H = a.shape[-1]
     i_u, i_c = gi.split(H, dim=-1)  # (B, 2H) -> 2 x (B, H)
     b_u = None if bias_hh is None else bias_hh[:H]
     b_c = None if bias_hh is None else bias_hh[H:]
-    gamma_u = (i_u + _project(a, weight_hh[:H], b_u)).sigmoid()  # Γu
-    c_tilde = (i_c + _project(a, weight_hh[H:], b_c)).tanh()  # c̃<t>
+    gamma_u = (i_u + _project(a, w_hh_t[:, :H], b_u)).sigmoid()  # Γu
+    c_tilde = (i_c + _project(a, w_hh_t[:, H:], b_c)).tanh()  # c̃<t>
     return gamma_u * c_tilde + (1 - gamma_u) * a
 
 
-def lstm_step(
-    gi: Tensor, a: Tensor, c: Tensor, weight_hh: Tensor, bias_hh: Tensor | None
-) -> tuple[Tensor, Tensor]:
+def lstm_step(gi: Tensor, a: Tensor, c: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None) -> tuple[Tensor, Tensor]:
     """One LSTM step; see ``LSTMCell`` for the equations."""
-    gates = gi + _project(a, weight_hh, bias_hh)  # (B, 4H)
+    gates = gi + _project(a, w_hh_t, bias_hh)  # (B, 4H)
     i, f, g, o = gates.chunk(4, dim=-1)  # 4 x (B, H), PyTorch's order
     gamma_u, gamma_f, c_tilde, gamma_o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
     c_next = gamma_f * c + gamma_u * c_tilde  # c<t> = Γf c<t-1> + Γu c̃<t>
@@ -153,7 +153,7 @@ class _CellBase(Module):
         return x, tuple(out), batched
 
     def _input_projection(self, x: Tensor) -> Tensor:
-        return _project(x, self.weight_ih, self.bias_ih)  # (B, D) @ (D, G*H) -> (B, G*H)
+        return _project(x, self.weight_ih.T, self.bias_ih)  # (B, D) @ (D, G*H) -> (B, G*H)
 
 
 class RNNCell(_CellBase):
@@ -194,7 +194,7 @@ class RNNCell(_CellBase):
 
     def forward(self, x: Tensor, a: Tensor | None = None) -> Tensor:
         x, (a,), batched = self._check(x, (a,))
-        a = rnn_step(self._input_projection(x), a, self.weight_hh, self.bias_hh, self.nonlinearity)
+        a = rnn_step(self._input_projection(x), a, self.weight_hh.T, self.bias_hh, self.nonlinearity)
         return a if batched else a.squeeze(0)
 
 
@@ -234,7 +234,7 @@ class GRUCell(_CellBase):
 
     def forward(self, x: Tensor, a: Tensor | None = None) -> Tensor:
         x, (a,), batched = self._check(x, (a,))
-        a = gru_step(self._input_projection(x), a, self.weight_hh, self.bias_hh, self.reset_after)
+        a = gru_step(self._input_projection(x), a, self.weight_hh.T, self.bias_hh, self.reset_after)
         return a if batched else a.squeeze(0)
 
 
@@ -254,7 +254,7 @@ class MinimalGRUCell(_CellBase):
 
     def forward(self, x: Tensor, a: Tensor | None = None) -> Tensor:
         x, (a,), batched = self._check(x, (a,))
-        a = minimal_gru_step(self._input_projection(x), a, self.weight_hh, self.bias_hh)
+        a = minimal_gru_step(self._input_projection(x), a, self.weight_hh.T, self.bias_hh)
         return a if batched else a.squeeze(0)
 
 
@@ -303,7 +303,7 @@ class LSTMCell(_CellBase):
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         a, c = (None, None) if state is None else state
         x, (a, c), batched = self._check(x, (a, c))
-        a, c = lstm_step(self._input_projection(x), a, c, self.weight_hh, self.bias_hh)
+        a, c = lstm_step(self._input_projection(x), a, c, self.weight_hh.T, self.bias_hh)
         return (a, c) if batched else (a.squeeze(0), c.squeeze(0))
 
 

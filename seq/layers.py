@@ -148,11 +148,15 @@ class _RNNBase(Module):
         gi = x @ w_ih.T  # the input projection of all steps at once: (T, B, D) @ (D, G*H) -> (T, B, G*H)
         if b_ih is not None:
             gi = gi + b_ih
+        if b_hh is not None and self.fold_hh_bias:
+            gi = gi + b_hh  # b_hh is added where b_ih is, so add it once for all steps
+            b_hh = None
+        w_hh_t = w_hh.T  # (H, G*H), transposed once for all steps
         valid = None if lengths is None else (np.arange(T)[:, None] < lengths[None, :])[..., None]  # (T, B, 1)
         state = initial
         outputs: list = [None] * T
         for t in range(T - 1, -1, -1) if reverse else range(T):
-            new = self._step(gi[t], state, w_hh, b_hh)
+            new = self._step(gi[t], state, w_hh_t, b_hh)
             if valid is None:
                 state = new
                 outputs[t] = new[0]
@@ -161,7 +165,10 @@ class _RNNBase(Module):
                 outputs[t] = minigrad.where(valid[t], new[0], 0.0)
         return minigrad.stack(outputs, axis=0), state  # (T, B, H)
 
-    def _step(self, gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
+    # RNN and LSTM add b_hh right next to b_ih; the GRU's n gate needs it inside (r ⊙ (W_hn h + b_hn)).
+    fold_hh_bias = True
+
+    def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
         raise NotImplementedError
 
     def _run_fused(self, x: Tensor, initial: tuple, weights: tuple, lengths: Any, reverse: bool) -> tuple:
@@ -274,8 +281,8 @@ class RNN(_RNNBase):
     def _extra_options(self) -> str:
         return "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity}"
 
-    def _step(self, gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-        return (cells.rnn_step(gi, state[0], w_hh, b_hh, self.nonlinearity),)
+    def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
+        return (cells.rnn_step(gi, state[0], w_hh_t, b_hh, self.nonlinearity),)
 
     def _run_fused(self, x: Tensor, initial: tuple, weights: tuple, lengths: Any, reverse: bool) -> tuple:
         from seq.fused import FusedRNN
@@ -304,8 +311,10 @@ class GRU(_RNNBase):
     def _extra_options(self) -> str:
         return "" if self.reset_after else ", reset_after=False"
 
-    def _step(self, gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-        return (cells.gru_step(gi, state[0], w_hh, b_hh, self.reset_after),)
+    fold_hh_bias = False
+
+    def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
+        return (cells.gru_step(gi, state[0], w_hh_t, b_hh, self.reset_after),)
 
     def _run_fused(self, x: Tensor, initial: tuple, weights: tuple, lengths: Any, reverse: bool) -> tuple:
         from seq.fused import FusedGRU
@@ -345,8 +354,8 @@ class LSTM(_RNNBase):
     def _state_names(self) -> tuple:
         return ("hidden", "cell")
 
-    def _step(self, gi: Tensor, state: tuple, w_hh: Tensor, b_hh: Tensor | None) -> tuple:
-        return cells.lstm_step(gi, state[0], state[1], w_hh, b_hh)
+    def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
+        return cells.lstm_step(gi, state[0], state[1], w_hh_t, b_hh)
 
     def _run_fused(self, x: Tensor, initial: tuple, weights: tuple, lengths: Any, reverse: bool) -> tuple:
         from seq.fused import FusedLSTM
