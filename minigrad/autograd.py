@@ -263,7 +263,9 @@ class Function:
                 arrays.append(a)
                 needs.append(False)
         needs = tuple(needs)
-        ctx.needs_input_grad = needs = _NEEDS.setdefault(needs, needs)  # one shared tuple per pattern
+        if len(needs) <= 4:  # the usual short patterns: one shared tuple each (fewer objects for the GC)
+            needs = _NEEDS.setdefault(needs, needs)
+        ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
 
         record = _GradMode.enabled and True in needs
@@ -307,7 +309,7 @@ def _new_tensor(array: Any, ctx: Function | None) -> Tensor:
 
 
 _new = object.__new__
-_NEEDS: dict = {}  # the few distinct needs_input_grad tuples, shared (fewer objects for the GC to track)
+_NEEDS: dict = {}  # the few distinct short needs_input_grad tuples, shared
 
 
 def _check_saved_versions(ctx: Function, out: Tensor) -> None:
