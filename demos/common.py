@@ -21,8 +21,14 @@ def parser(name: str, description: str) -> argparse.ArgumentParser:
 
 
 def output_dir(name: str, out: Path | None) -> Path:
+    """The folder for a demo's files (made if missing), or a clear exit when it cannot be one."""
     path = Path(out) if out is not None else Path("runs") / name
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise SystemExit(f"--out {path} is a file, not a folder: pass a folder for the demo's outputs")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SystemExit(f"cannot make the output folder {path}: {error.strerror}") from None
     return path
 
 

@@ -52,6 +52,15 @@ def test_custom_layer(tmp_path):
     assert (tmp_path / "loss.png").exists()
 
 
+def test_out_must_be_a_folder(tmp_path):
+    import demos.vanishing
+
+    not_a_folder = tmp_path / "file.txt"
+    not_a_folder.write_text("x")
+    with pytest.raises(SystemExit, match="is a file, not a folder"):
+        demos.vanishing.main(["--quick", "--out", str(not_a_folder)])
+
+
 def test_bad_arguments_give_a_clear_error(capsys):
     import demos.vanishing
 
