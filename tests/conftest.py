@@ -44,10 +44,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 
 
 @pytest.fixture(autouse=True)
-def _restore_global_state():
-    """Each test starts with the default dtype and a freshly seeded global generator."""
+def _restore_global_state(monkeypatch):
+    """Each test starts with the default dtype and a freshly seeded global generator (and demos print no bars)."""
     import minigrad
 
+    monkeypatch.setenv("DEMOS_NO_PROGRESS", "1")
     dtype = minigrad.get_default_dtype()
     minigrad.manual_seed(0)
     yield

@@ -10,10 +10,6 @@ import pytest
 pytest.importorskip("matplotlib", reason="the demos need the demos extra: pip install -e '.[demos]'")
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("DEMOS_NO_PROGRESS", "1")
-
 
 def test_agreement_quick(tmp_path):
     import demos.agreement

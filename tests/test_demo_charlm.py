@@ -14,11 +14,6 @@ import seq
 from demos import charlm as demo
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("DEMOS_NO_PROGRESS", "1")
-
-
 @pytest.fixture
 def small_text(tmp_path):
     """400 lines of a tiny grammar: 'The king hath seen the sea.' (about 11,000 characters)."""

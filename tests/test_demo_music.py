@@ -12,10 +12,6 @@ pytest.importorskip("matplotlib", reason="the demos need the demos extra: pip in
 pytest.importorskip("music21", reason="the music demo needs the music extra: pip install -e '.[music]'")
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("DEMOS_NO_PROGRESS", "1")
-
 
 def test_music_quick(tmp_path):
     import demos.music

@@ -15,11 +15,6 @@ import seq
 from demos import names as demo
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("DEMOS_NO_PROGRESS", "1")
-
-
 def run(tmp_path, *extra):
     metrics = demo.main(["--quick", "--seed", "0", "--out", str(tmp_path), *extra])
     saved = json.loads((tmp_path / "metrics.json").read_text())

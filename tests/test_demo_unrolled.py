@@ -16,10 +16,6 @@ EPS = float(np.finfo(np.float64).eps)
 QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("DEMOS_NO_PROGRESS", "1")
-
 
 def structure(dot: str) -> dict:
     """Parse the DOT text enough to check it: braces, clusters and the nodes in each, nodes, edges."""
