@@ -103,8 +103,12 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--long", type=int, default=100_000, help="length of the long chain")
-    parser.add_argument("--clock", choices=CLOCK, default="wall",
-                        help="wall time, or this process's CPU time (steadier on a shared machine)")
+    parser.add_argument(
+        "--clock",
+        choices=CLOCK,
+        default="wall",
+        help="wall time, or this process's CPU time (steadier on a shared machine)",
+    )
     args = parser.parse_args()
     global clock
     clock = CLOCK[args.clock]
@@ -132,8 +136,10 @@ def main() -> None:
         import torch  # noqa: F401
 
         t_torch = median_time(chain_torch, args.repeats, x0, a, m, n)
-        print(f"  PyTorch CPU          {t_torch / n * 1e6:7.2f} us/op   (ratio minigrad / PyTorch: "
-              f"{t_ours / t_torch:.2f}x)")
+        print(
+            f"  PyTorch CPU          {t_torch / n * 1e6:7.2f} us/op   (ratio minigrad / PyTorch: "
+            f"{t_ours / t_torch:.2f}x)"
+        )
     except ImportError:
         print("  PyTorch CPU          (not installed)")
 
@@ -148,10 +154,15 @@ def main() -> None:
     built = clock()
     loss.backward()
     done = clock()
-    print(f"a {args.long:,}-op chain (recursion limit {limit}): forward {(built - start) / args.long * 1e6:.2f} us/op, "
-          f"backward {(done - built) / args.long * 1e6:.2f} us/op")
-    print("  (the forward is your loop: Python's cyclic GC rescans the growing graph; wrap long loops in "
-          "minigrad.autograd.cyclic_gc_paused(), as backward and seq's layers do)")
+    print(
+        f"a {args.long:,}-op chain (recursion limit {limit}): forward {(built - start) / args.long * 1e6:.2f} us/op, "
+        f"backward {(done - built) / args.long * 1e6:.2f} us/op"
+    )
+    print(
+        "  (the forward is your loop: Python's cyclic GC rescans the growing graph; wrap long loops in "
+        "minigrad.autograd.cyclic_gc_paused(), as backward and seq's layers do)"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -200,9 +200,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="S1 and S3 only, fewer repeats, T up to 10,000")
-    parser.add_argument("--clock", choices=CLOCK, default="wall",
-                        help="wall time, or this process's CPU time (steadier on a shared machine; run it with "
-                             "OPENBLAS_NUM_THREADS=1 so that CPU time is the work done)")
+    parser.add_argument(
+        "--clock",
+        choices=CLOCK,
+        default="wall",
+        help="wall time, or this process's CPU time (steadier on a shared machine; run it with "
+        "OPENBLAS_NUM_THREADS=1 so that CPU time is the work done)",
+    )
     args = parser.parse_args()
     try:
         import torch

@@ -64,8 +64,9 @@ def held_out_mse(model: Adder, x: minigrad.Tensor, y: np.ndarray) -> float:
         return float(np.mean((model(x).data - y) ** 2))
 
 
-def train(name: str, hidden: int, T: int, batch_seeds: np.ndarray, test: tuple, eval_every: int,
-          seed: int, quiet: bool) -> dict:
+def train(
+    name: str, hidden: int, T: int, batch_seeds: np.ndarray, test: tuple, eval_every: int, seed: int, quiet: bool
+) -> dict:
     """Adam on fresh batches (one seed per step, the same for every model); the held-out MSE along the way."""
     minigrad.manual_seed(seed)
     model = Adder(LAYERS[name], hidden)
@@ -81,8 +82,13 @@ def train(name: str, hidden: int, T: int, batch_seeds: np.ndarray, test: tuple, 
         if step % eval_every == 0 or step == len(batch_seeds):
             curve.append((step, held_out_mse(model, *test)))
     below = next((s for s, mse in curve if mse < 0.01), None)
-    return {"final_mse": curve[-1][1], "losses": losses, "curve": curve, "steps_to_mse_0.01": below,
-            "seconds": time.perf_counter() - start}
+    return {
+        "final_mse": curve[-1][1],
+        "losses": losses,
+        "curve": curve,
+        "steps_to_mse_0.01": below,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -116,8 +122,12 @@ def main(argv: list[str] | None = None) -> dict:
         ax.semilogy(np.arange(1, steps + 1), r["losses"], color=color, alpha=0.2, linewidth=0.8)
         ax.semilogy(*zip(*r["curve"]), color=color, marker=".", label=f"{name} (held-out)")
     ax.axhline(PLATEAU, color="black", linestyle="--", label="always answer 1: MSE 2/12 ≈ 0.167")
-    ax.set(xlabel="Adam step (batch 64; faint: the training batch's loss)", ylabel="MSE",
-           title=f"the adding problem, T = {T}: hidden {hidden}, Adam lr {LR}", ylim=(1e-5, 3))
+    ax.set(
+        xlabel="Adam step (batch 64; faint: the training batch's loss)",
+        ylabel="MSE",
+        title=f"the adding problem, T = {T}: hidden {hidden}, Adam lr {LR}",
+        ylim=(1e-5, 3),
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out / "learning_curves.png", dpi=110)

@@ -64,8 +64,9 @@ def accuracy(model: seq.SequenceClassifier, ids: np.ndarray, labels: np.ndarray)
     return float(np.mean(logits.data.argmax(axis=-1) == labels))
 
 
-def train(name: str, vocab: seq.Vocabulary, train_set: list, test: tuple, steps: int, eval_every: int,
-          seed: int, quiet: bool) -> dict:
+def train(
+    name: str, vocab: seq.Vocabulary, train_set: list, test: tuple, steps: int, eval_every: int, seed: int, quiet: bool
+) -> dict:
     """Train one model for ``steps`` Adam steps; its held-out accuracy every ``eval_every`` steps."""
     minigrad.manual_seed(seed)  # every model of a gap starts from the same seed: both LSTMs get the same weights
     model = make_model(name, len(vocab))
@@ -89,12 +90,11 @@ def train(name: str, vocab: seq.Vocabulary, train_set: list, test: tuple, steps:
         if step % eval_every == 0 or step == steps:
             curve.append((step, accuracy(model, *test)))
     solved = next((s for s, acc in curve if acc >= 0.95), None)
-    return {"accuracy": curve[-1][1], "curve": curve, "solved_at_step": solved,
-            "seconds": time.perf_counter() - start}
+    return {"accuracy": curve[-1][1], "curve": curve, "solved_at_step": solved, "seconds": time.perf_counter() - start}
 
 
 def parse_gaps(text: str) -> tuple[int, ...]:
-    """"2,10,25,50" -> (2, 10, 25, 50), or a clear SystemExit."""
+    """ "2,10,25,50" -> (2, 10, 25, 50), or a clear SystemExit."""
     try:
         gaps = tuple(int(g) for g in text.split(","))
     except ValueError:
@@ -134,19 +134,29 @@ def main(argv: list[str] | None = None) -> dict:
     shown = max((g for g in gaps if g <= 25), default=gaps[-1])  # the learning curves of a telling gap
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     # lines often coincide (at 100% or at chance): each model has its own line style and a smaller marker
-    styles = {name: (marker, dash, size) for name, marker, dash, size in
-              zip(MODELS, "os^D", ("-", "--", "-.", ":"), (11, 8.5, 6, 4))}
+    styles = {
+        name: (marker, dash, size)
+        for name, marker, dash, size in zip(MODELS, "os^D", ("-", "--", "-.", ":"), (11, 8.5, 6, 4))
+    }
     for name, (marker, dash, size) in styles.items():
-        ax1.plot(gaps, [100 * results[name][g]["accuracy"] for g in gaps], marker=marker, linestyle=dash,
-                 markersize=size, label=name)
+        ax1.plot(
+            gaps,
+            [100 * results[name][g]["accuracy"] for g in gaps],
+            marker=marker,
+            linestyle=dash,
+            markersize=size,
+            label=name,
+        )
         steps_axis, accs = zip(*results[name][shown]["curve"])
-        ax2.plot(steps_axis, [100 * a for a in accs], marker=marker, linestyle=dash, markersize=size / 2,
-                 label=name)
+        ax2.plot(steps_axis, [100 * a for a in accs], marker=marker, linestyle=dash, markersize=size / 2, label=name)
     for ax in (ax1, ax2):
         ax.axhline(50, color="gray", linestyle=":", label="chance")
         ax.set_ylim(40, 102)
-    ax1.set(xlabel="words between subject and verb (gap)", ylabel="held-out accuracy (%)",
-            title=f"was / were after {steps} Adam steps (batch {BATCH}, hidden {HIDDEN})")
+    ax1.set(
+        xlabel="words between subject and verb (gap)",
+        ylabel="held-out accuracy (%)",
+        title=f"was / were after {steps} Adam steps (batch {BATCH}, hidden {HIDDEN})",
+    )
     ax1.set_xticks(gaps)
     ax1.legend(fontsize=8)
     ax2.set(xlabel="Adam step", ylabel="held-out accuracy (%)", title=f"learning curves at gap {shown}")

@@ -88,9 +88,16 @@ def main(argv: list[str] | None = None) -> dict:
     lr = args.lr if args.lr is not None else (1e-2 if q else 2e-3)  # the small quick model learns fast at a high rate
     minutes = args.minutes if args.minutes is not None else (5.0 if q else 12.0)
     max_steps = args.steps if args.steps is not None else (150 if q else None)
-    for option, value in (("--embed", embed), ("--hidden", hidden), ("--seq-len", seq_len),
-                          ("--batch-size", batch_size), ("--eval-every", eval_every), ("--minutes", minutes),
-                          ("--lr", lr), ("--temperature", args.temperature)):
+    for option, value in (
+        ("--embed", embed),
+        ("--hidden", hidden),
+        ("--seq-len", seq_len),
+        ("--batch-size", batch_size),
+        ("--eval-every", eval_every),
+        ("--minutes", minutes),
+        ("--lr", lr),
+        ("--temperature", args.temperature),
+    ):
         if value <= 0:
             p.error(f"{option} must be positive, got {value}")
     if max_steps is not None and max_steps <= 0:
@@ -104,8 +111,10 @@ def main(argv: list[str] | None = None) -> dict:
     cut = int(0.9 * len(text))
     vocab = seq.Vocabulary.build(text[:cut], level="char")
     if cut < batch_size * (seq_len + 1) or len(text) - cut < 2:
-        raise SystemExit(f"the text has {len(text)} characters: too short for {batch_size} streams of windows of "
-                         f"{seq_len} in its first 90%; pass a longer --text or a smaller --batch-size / --seq-len")
+        raise SystemExit(
+            f"the text has {len(text)} characters: too short for {batch_size} streams of windows of "
+            f"{seq_len} in its first 90%; pass a longer --text or a smaller --batch-size / --seq-len"
+        )
     train = seq.data.batchify(np.array(vocab.encode(text[:cut])), batch_size)  # (T, B)
     val_ids = np.array(vocab.encode(text[cut:]))
     val_streams = max(1, min(batch_size, len(val_ids) // (seq_len + 1)))  # short texts: fewer, full windows
@@ -118,8 +127,10 @@ def main(argv: list[str] | None = None) -> dict:
     opt = optim.AdamW(model.parameters(), lr=lr)
     params = list(model.parameters())
     initial_val = evaluate(model, val, seq_len)
-    print(f"{len(text):,} characters, {len(vocab)} symbols; {args.cell.upper()} {hidden}, "
-          f"{sum(w.data.size for w in params):,} parameters; untrained validation loss {initial_val:.3f} nats/char")
+    print(
+        f"{len(text):,} characters, {len(vocab)} symbols; {args.cell.upper()} {hidden}, "
+        f"{sum(w.data.size for w in params):,} parameters; untrained validation loss {initial_val:.3f} nats/char"
+    )
 
     history = {"step": [], "train_loss": []}
     val_history = {"step": [0], "val_loss": [initial_val]}
@@ -129,11 +140,20 @@ def main(argv: list[str] | None = None) -> dict:
     def validate_and_sample(write) -> None:
         val_history["step"].append(step)
         val_history["val_loss"].append(evaluate(model, val, seq_len))
-        text_sample = seq.generate.sample(model, vocab, prime=prime, max_len=200 if q else 300,
-                                          temperature=args.temperature, stop_at_eos=False, seed=args.seed + step)
+        text_sample = seq.generate.sample(
+            model,
+            vocab,
+            prime=prime,
+            max_len=200 if q else 300,
+            temperature=args.temperature,
+            stop_at_eos=False,
+            seed=args.seed + step,
+        )
         samples.append({"step": step, "text": prime + text_sample})
-        write(f"\n--- step {step}: validation {val_history['val_loss'][-1]:.3f} nats/char; sample:\n"
-              f"{prime + text_sample}\n")
+        write(
+            f"\n--- step {step}: validation {val_history['val_loss'][-1]:.3f} nats/char; sample:\n"
+            f"{prime + text_sample}\n"
+        )
 
     def run_fraction() -> float:
         """How much of the run is done: of the steps (--steps), or of the time budget, whichever is nearer."""
@@ -177,8 +197,14 @@ def main(argv: list[str] | None = None) -> dict:
             break
 
     final_val = val_history["val_loss"][-1]
-    minigrad.save({"symbols": list(vocab)[len(vocab.specials):], "model": model.state_dict(),
-                   "config": {"embed": embed, "hidden": hidden, "cell": args.cell}}, out / "model.ckpt")
+    minigrad.save(
+        {
+            "symbols": list(vocab)[len(vocab.specials) :],
+            "model": model.state_dict(),
+            "config": {"embed": embed, "hidden": hidden, "cell": args.cell},
+        },
+        out / "model.ckpt",
+    )
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
@@ -187,9 +213,12 @@ def main(argv: list[str] | None = None) -> dict:
     ax.plot(history["step"], losses, color="C0", alpha=0.25, linewidth=0.8)
     ax.plot(history["step"], trailing, color="C0", label=f"training window (mean of the last {window})")
     ax.plot(val_history["step"], val_history["val_loss"], "o-", color="C1", label="validation (last 10% of the text)")
-    ax.set(xlabel=f"step (a window of {seq_len} characters in each of {batch_size} streams)",
-           ylabel="loss (nats per character)",
-           title=f"character-level {args.cell.upper()} {hidden}, truncated BPTT {seq_len}", ylim=(None, initial_val))
+    ax.set(
+        xlabel=f"step (a window of {seq_len} characters in each of {batch_size} streams)",
+        ylabel="loss (nats per character)",
+        title=f"character-level {args.cell.upper()} {hidden}, truncated BPTT {seq_len}",
+        ylim=(None, initial_val),
+    )
     sec = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
     sec.set_ylabel("bits per character")
     ax.legend(fontsize=8)
@@ -213,8 +242,10 @@ def main(argv: list[str] | None = None) -> dict:
         "samples": samples,
     }
     save_metrics(out, metrics)
-    print(f"validation: {final_val:.3f} nats/char = {metrics['val_bits_per_char']:.3f} bits/char "
-          f"(untrained {initial_val:.3f}); {step} steps, {tokens / train_seconds:,.0f} tokens/s")
+    print(
+        f"validation: {final_val:.3f} nats/char = {metrics['val_bits_per_char']:.3f} bits/char "
+        f"(untrained {initial_val:.3f}); {step} steps, {tokens / train_seconds:,.0f} tokens/s"
+    )
     print(f"wrote {out / 'charlm.png'}, {out / 'metrics.json'} and {out / 'model.ckpt'}")
     return metrics
 

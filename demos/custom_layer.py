@@ -131,8 +131,10 @@ def main(argv: list[str] | None = None) -> dict:
     x = rng.standard_normal((T, 512, 1)).astype(np.float32)
     with minigrad.no_grad():
         accuracy = float((model(minigrad.tensor(x)).argmax(axis=1).data == (x[0, :, 0] > 0)).mean())
-    print(f"step 3: after {steps} steps, loss {np.mean(losses[:5]):.3f} -> {np.mean(losses[-5:]):.3f}, "
-          f"accuracy on 512 new sequences {accuracy:.3f} (chance 0.5)")
+    print(
+        f"step 3: after {steps} steps, loss {np.mean(losses[:5]):.3f} -> {np.mean(losses[-5:]):.3f}, "
+        f"accuracy on 512 new sequences {accuracy:.3f} (chance 0.5)"
+    )
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -141,8 +143,13 @@ def main(argv: list[str] | None = None) -> dict:
     fig.tight_layout()
     fig.savefig(out / "loss.png", dpi=110)
     plt.close(fig)
-    metrics = {"gradient_checks_passed": checked, "initial_loss": float(np.mean(losses[:5])),
-               "final_loss": float(np.mean(losses[-5:])), "accuracy": accuracy, "T": T}
+    metrics = {
+        "gradient_checks_passed": checked,
+        "initial_loss": float(np.mean(losses[:5])),
+        "final_loss": float(np.mean(losses[-5:])),
+        "accuracy": accuracy,
+        "T": T,
+    }
     save_metrics(out, metrics)
     return metrics
 

@@ -54,8 +54,7 @@ def evaluate_greedy(model: seq.Seq2Seq, examples: list, tgt_vocab: seq.Vocabular
     for start in range(0, len(examples), batch):
         chunk = examples[start : start + batch]
         src, lengths = seq.data.pad_sequences([s for s, _ in chunk])  # (S, B), (B,)
-        tokens, attn = greedy_decode(model, src, lengths, max_len=12, bos_id=tgt_vocab.bos_id,
-                                     eos_id=tgt_vocab.eos_id)
+        tokens, attn = greedy_decode(model, src, lengths, max_len=12, bos_id=tgt_vocab.bos_id, eos_id=tgt_vocab.eos_id)
         decoded += tokens
         attention += attn
     references = [t[1:-1] for _, t in examples]  # without <bos> and <eos>
@@ -93,8 +92,12 @@ def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=None, help="passes over the training dates (default 4, quick 3)")
     p.add_argument("--beam-width", type=int, default=3, help="beam width B of beam search (default 3)")
-    p.add_argument("--beam-examples", type=int, default=None,
-                   help="held-out dates decoded by beam search too (default 300, quick 50)")
+    p.add_argument(
+        "--beam-examples",
+        type=int,
+        default=None,
+        help="held-out dates decoded by beam search too (default 300, quick 50)",
+    )
     args = p.parse_args(argv)
     config = dict(QUICK if args.quick else DEFAULT)
     if args.epochs is not None:
@@ -118,8 +121,10 @@ def main(argv: list[str] | None = None) -> dict:
     tgt_vocab = seq.Vocabulary.build([iso for _, iso in train_pairs], level="char")  # digits and "-"
     train = encode_pairs(train_pairs, src_vocab, tgt_vocab)
     test = encode_pairs(test_pairs, src_vocab, tgt_vocab)
-    print(f"{len(train)} training dates, {len(test)} held out; source vocabulary {len(src_vocab)} characters, "
-          f"target {len(tgt_vocab)}; e.g. {train_pairs[0][0]!r} -> {train_pairs[0][1]!r}")
+    print(
+        f"{len(train)} training dates, {len(test)} held out; source vocabulary {len(src_vocab)} characters, "
+        f"target {len(tgt_vocab)}; e.g. {train_pairs[0][0]!r} -> {train_pairs[0][1]!r}"
+    )
 
     model = seq.Seq2Seq(len(src_vocab), len(tgt_vocab), config["embed"], config["hidden"], attention="bahdanau")
     batches = seq.data.BatchIterator(train, config["batch"], seed=args.seed, pad_id=src_vocab.pad_id)
@@ -142,19 +147,31 @@ def main(argv: list[str] | None = None) -> dict:
             opt.step()
             schedule.step()
             losses.append(loss.item())
-        print(f"epoch {epoch + 1}: mean loss {np.mean(losses[-len(batches):]):.4f}")
+        print(f"epoch {epoch + 1}: mean loss {np.mean(losses[-len(batches) :]):.4f}")
 
     # Evaluation: greedy on every held-out date, beam search on the first beam_examples of them
     greedy_acc, decoded, _ = evaluate_greedy(model, test, tgt_vocab)
     references = [t[1:-1] for _, t in test]
     beam_decoded = []
     for src, _ in progress(test[:beam_examples], desc="beam search", quiet=args.quick):
-        beam_decoded.append(beam_search(model, np.array(src), None, beam_width=args.beam_width, max_len=12,
-                                        bos_id=tgt_vocab.bos_id, eos_id=tgt_vocab.eos_id))
+        beam_decoded.append(
+            beam_search(
+                model,
+                np.array(src),
+                None,
+                beam_width=args.beam_width,
+                max_len=12,
+                bos_id=tgt_vocab.bos_id,
+                eos_id=tgt_vocab.eos_id,
+            )
+        )
     beam_acc = sequence_accuracy(beam_decoded, references[:beam_examples])
     greedy_subset_acc = sequence_accuracy(decoded[:beam_examples], references[:beam_examples])
-    errors = [(test_pairs[i][0], tgt_vocab.decode(decoded[i]), test_pairs[i][1])
-              for i in range(len(test)) if decoded[i] != references[i]]
+    errors = [
+        (test_pairs[i][0], tgt_vocab.decode(decoded[i]), test_pairs[i][1])
+        for i in range(len(test))
+        if decoded[i] != references[i]
+    ]
     # The course's error analysis of beam search: when its output ŷ is wrong, is P(ŷ|x) > P(y*|x)? Then the
     # model prefers the wrong answer (a model error); else the search missed the better one (a search error).
     beam_errors = []
@@ -162,16 +179,25 @@ def main(argv: list[str] | None = None) -> dict:
         if ids != references[i]:
             src = test[i][0]
             gap = log_likelihood(model, src, ids, tgt_vocab) - log_likelihood(model, src, references[i], tgt_vocab)
-            beam_errors.append({"date": test_pairs[i][0], "beam": tgt_vocab.decode(ids), "expected": test_pairs[i][1],
-                                "log_p_beam_minus_log_p_expected": gap,
-                                "kind": "model error" if gap > 0 else "search error"})
+            beam_errors.append(
+                {
+                    "date": test_pairs[i][0],
+                    "beam": tgt_vocab.decode(ids),
+                    "expected": test_pairs[i][1],
+                    "log_p_beam_minus_log_p_expected": gap,
+                    "kind": "model error" if gap > 0 else "search error",
+                }
+            )
 
     # Heatmaps: one date written four ways; the same ISO output, but the day, month and year sit elsewhere
     shown_pairs = [(format_date(SHOWN_DATE, fmt), SHOWN_DATE.isoformat()) for fmt in SHOWN_FORMATS]
-    _, shown_decoded, shown_attention = evaluate_greedy(model, encode_pairs(shown_pairs, src_vocab, tgt_vocab),
-                                                        tgt_vocab)
-    shown = [(human, tgt_vocab.decode(ids), weights)
-             for (human, _), ids, weights in zip(shown_pairs, shown_decoded, shown_attention)]
+    _, shown_decoded, shown_attention = evaluate_greedy(
+        model, encode_pairs(shown_pairs, src_vocab, tgt_vocab), tgt_vocab
+    )
+    shown = [
+        (human, tgt_vocab.decode(ids), weights)
+        for (human, _), ids, weights in zip(shown_pairs, shown_decoded, shown_attention)
+    ]
     plot_attention(out / "attention.png", shown, pyplot())
 
     metrics = {
@@ -191,13 +217,17 @@ def main(argv: list[str] | None = None) -> dict:
     }
     save_metrics(out, metrics)
     print(f"exact match on {len(test)} held-out dates, greedy: {greedy_acc:.2%} ({len(errors)} wrong)")
-    print(f"on the first {beam_examples}: beam search (B={args.beam_width}) {beam_acc:.2%}, "
-          f"greedy {greedy_subset_acc:.2%}")
+    print(
+        f"on the first {beam_examples}: beam search (B={args.beam_width}) {beam_acc:.2%}, "
+        f"greedy {greedy_subset_acc:.2%}"
+    )
     for human, got, want in errors[:5]:
         print(f"  greedy: {human!r} -> {got!r}, expected {want!r}")
     for e in beam_errors[:5]:
-        print(f"  beam: {e['date']!r} -> {e['beam']!r}, expected {e['expected']!r}; log P(beam) - log P(expected) "
-              f"= {e['log_p_beam_minus_log_p_expected']:+.3f}: a {e['kind']}")
+        print(
+            f"  beam: {e['date']!r} -> {e['beam']!r}, expected {e['expected']!r}; log P(beam) - log P(expected) "
+            f"= {e['log_p_beam_minus_log_p_expected']:+.3f}: a {e['kind']}"
+        )
     print(f"wrote {out / 'attention.png'} and {out / 'metrics.json'}")
     return metrics
 

@@ -136,13 +136,17 @@ def check_args(p, args) -> None:
     if args.seed < 0:
         p.error(f"--seed must be a non-negative integer, got {args.seed}")
     if args.horizon > PERIOD:
-        p.error(f"--horizon must be at most the period {PERIOD} (the seasonal-naive baseline looks one period "
-                f"back from each forecast step), got {args.horizon}")
+        p.error(
+            f"--horizon must be at most the period {PERIOD} (the seasonal-naive baseline looks one period "
+            f"back from each forecast step), got {args.horizon}"
+        )
     if args.lr <= 0:
         p.error(f"--lr must be positive, got {args.lr}")
     if args.length < 5 * (args.window + args.horizon):
-        p.error(f"--length {args.length} is too short for windows of {args.window} + {args.horizon} steps: "
-                f"use at least {5 * (args.window + args.horizon)}")
+        p.error(
+            f"--length {args.length} is too short for windows of {args.window} + {args.horizon} steps: "
+            f"use at least {5 * (args.window + args.horizon)}"
+        )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -211,13 +215,19 @@ def main(argv: list[str] | None = None) -> dict:
     plot(out, series, test_start, test_origins, truth, forecasts, results, curves, args.horizon)
     save_metrics(out, metrics)
     print(f"held-out: {len(test_origins)} windows after step {test_start}; noise floor MSE {NOISE**2:.4f}")
-    print(f"  {'':34s} {'1-step MSE':>10s} {'1-step MAE':>10s} {f'{args.horizon}-step MSE':>11s} "
-          f"{f'{args.horizon}-step MAE':>11s}")
+    print(
+        f"  {'':34s} {'1-step MSE':>10s} {'1-step MAE':>10s} {f'{args.horizon}-step MSE':>11s} "
+        f"{f'{args.horizon}-step MAE':>11s}"
+    )
     for name, r in results.items():
-        print(f"  {name:34s} {r['one_step_mse']:10.4f} {r['one_step_mae']:10.4f} {r['multi_step_mse']:11.4f} "
-              f"{r['multi_step_mae']:11.4f}")
-    print(f"best model {best}: one-step MSE {metrics['naive_over_best_one_step_mse']:.1f}x lower than naive; "
-          f"both models beat both baselines: {metrics['models_beat_both_baselines']}")
+        print(
+            f"  {name:34s} {r['one_step_mse']:10.4f} {r['one_step_mae']:10.4f} {r['multi_step_mse']:11.4f} "
+            f"{r['multi_step_mae']:11.4f}"
+        )
+    print(
+        f"best model {best}: one-step MSE {metrics['naive_over_best_one_step_mse']:.1f}x lower than naive; "
+        f"both models beat both baselines: {metrics['models_beat_both_baselines']}"
+    )
     print(f"wrote {out / 'forecast.png'} and {out / 'metrics.json'}")
     return metrics
 

@@ -152,27 +152,38 @@ def evaluate(model: seq.LanguageModel, data: list, pad_id: int) -> float:
 
 
 def make_model(config: dict) -> seq.LanguageModel:
-    return seq.LanguageModel(config["vocab_size"], config["embed"], config["hidden"], cell="lstm",
-                             num_layers=config["layers"], dropout=config["dropout"])
+    return seq.LanguageModel(
+        config["vocab_size"],
+        config["embed"],
+        config["hidden"],
+        cell="lstm",
+        num_layers=config["layers"],
+        dropout=config["dropout"],
+    )
 
 
 def save_checkpoint(path: Path, model, opt, vocab, config, epoch, best, history) -> None:
-    minigrad.save({
-        "config": config,
-        "symbols": list(vocab)[len(vocab.specials):],  # the characters in id order, after the specials
-        "model": model.state_dict(),
-        "optimizer": opt.state_dict(),
-        "epoch": epoch,
-        "best": best,
-        "history": history,
-        "rng": minigrad.get_rng_state(),  # dropout's random stream, so --resume continues it exactly
-    }, path)
+    minigrad.save(
+        {
+            "config": config,
+            "symbols": list(vocab)[len(vocab.specials) :],  # the characters in id order, after the specials
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "epoch": epoch,
+            "best": best,
+            "history": history,
+            "rng": minigrad.get_rng_state(),  # dropout's random stream, so --resume continues it exactly
+        },
+        path,
+    )
 
 
 def load_checkpoint(path: Path, what: str) -> dict:
     if not path.exists():
-        raise SystemExit(f"{what} needs the checkpoint {path}, which does not exist: train first with "
-                         f"`python -m demos names --out {path.parent}`")
+        raise SystemExit(
+            f"{what} needs the checkpoint {path}, which does not exist: train first with "
+            f"`python -m demos names --out {path.parent}`"
+        )
     try:
         return minigrad.load(path)
     except minigrad.CheckpointError as e:
@@ -186,8 +197,10 @@ def load_checkpoint(path: Path, what: str) -> dict:
 
 def sample_names(model, vocab, n: int, seed: int, temperature: float) -> list[str]:
     """n names drawn from the model (the course's sampling loop: seq.generate.sample), one seed each."""
-    return [seq.generate.sample(model, vocab, max_len=30, temperature=temperature, seed=seed * 100_003 + i)
-            for i in range(n)]
+    return [
+        seq.generate.sample(model, vocab, max_len=30, temperature=temperature, seed=seed * 100_003 + i)
+        for i in range(n)
+    ]
 
 
 def report_samples(names: list[str], train_set: set) -> float:
@@ -238,8 +251,10 @@ def main(argv: list[str] | None = None) -> dict:
         model.load_state_dict(ckpt["model"])
         samples = sample_names(model, vocab, COUNTED, args.seed, args.temperature)
         fraction_new = report_samples(samples, train_set)
-        print(f"{fraction_new:.0%} of {COUNTED} sampled names are new (checkpoint of epoch {ckpt['epoch']}, "
-              f"validation loss {ckpt['best']:.3f} nats/char)")
+        print(
+            f"{fraction_new:.0%} of {COUNTED} sampled names are new (checkpoint of epoch {ckpt['epoch']}, "
+            f"validation loss {ckpt['best']:.3f} nats/char)"
+        )
         return {"fraction_new": fraction_new, "samples": samples[:SHOWN], "val_loss": ckpt["best"]}
 
     train_names, val_names = split(load_names(), args.seed)
@@ -254,8 +269,14 @@ def main(argv: list[str] | None = None) -> dict:
     bigram = ngram_baseline(2, train_names, val_names, vocab)
     trigram = ngram_baseline(3, train_names, val_names, vocab)
 
-    config = {"vocab_size": len(vocab), "embed": 32, "hidden": args.hidden or (64 if args.quick else 256),
-              "layers": 1, "dropout": args.dropout, "seed": args.seed}  # the seed fixes the split
+    config = {
+        "vocab_size": len(vocab),
+        "embed": 32,
+        "hidden": args.hidden or (64 if args.quick else 256),
+        "layers": 1,
+        "dropout": args.dropout,
+        "seed": args.seed,
+    }  # the seed fixes the split
     epochs = args.epochs or (4 if args.quick else 30)
     minigrad.manual_seed(args.seed)
     model = make_model(config)
@@ -265,16 +286,20 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.resume:
         ckpt = load_checkpoint(last_path, "--resume")
-        if ckpt["symbols"] != list(vocab)[len(vocab.specials):] or ckpt["config"] != config:
-            raise SystemExit(f"{last_path} was trained with another vocabulary or configuration "
-                             f"({ckpt['config']}); resume with the same --seed and options")
+        if ckpt["symbols"] != list(vocab)[len(vocab.specials) :] or ckpt["config"] != config:
+            raise SystemExit(
+                f"{last_path} was trained with another vocabulary or configuration "
+                f"({ckpt['config']}); resume with the same --seed and options"
+            )
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         minigrad.set_rng_state(ckpt["rng"])
         start_epoch, best, history = int(ckpt["epoch"]), float(ckpt["best"]), ckpt["history"]
         if start_epoch >= epochs:
-            raise SystemExit(f"nothing to train: {last_path} already has {start_epoch} epochs; pass --epochs > "
-                             f"{start_epoch} to continue")
+            raise SystemExit(
+                f"nothing to train: {last_path} already has {start_epoch} epochs; pass --epochs > "
+                f"{start_epoch} to continue"
+            )
         print(f"resuming after epoch {start_epoch} (best validation loss so far {best:.3f})")
 
     # Names of similar length go together (little padding); the epoch's order is fixed by (seed, epoch)
@@ -320,8 +345,11 @@ def main(argv: list[str] | None = None) -> dict:
     ax.axhline(trigram["val_loss"], color="gray", linestyle="--", label=f"trigram, validation (k={trigram['k']})")
     ax.axvline(best_epoch, color="k", linewidth=0.8, alpha=0.5)
     ax.annotate(f"best: {best:.3f}", (best_epoch, best), xytext=(5, -15), textcoords="offset points")
-    ax.set(xlabel="epoch", ylabel="loss (nats per character, <eos> included)",
-           title=f"first names: LSTM {config['hidden']} units, dropout {config['dropout']}")
+    ax.set(
+        xlabel="epoch",
+        ylabel="loss (nats per character, <eos> included)",
+        title=f"first names: LSTM {config['hidden']} units, dropout {config['dropout']}",
+    )
     lo = min(min(history["train_loss"]), best) - 0.1
     ax.set_ylim(lo, max(bigram["val_loss"], min(history["val_loss"][0], 3.0)) + 0.1)
     ax.legend(fontsize=8)
@@ -353,8 +381,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  bigram  (add-k, k={bigram['k']:<5})  {bigram['val_loss']:.3f}")
     print(f"  trigram (add-k, k={trigram['k']:<5})  {trigram['val_loss']:.3f}")
     print(f"  LSTM    (best, epoch {best_epoch:>3})    {best:.3f}   (last epoch: {history['val_loss'][-1]:.3f})")
-    print(f"trained {len(history['epoch'])} epochs in {seconds:.0f} s; wrote {out / 'names.png'}, "
-          f"{out / 'metrics.json'}, {best_path.name} and {last_path.name}")
+    print(
+        f"trained {len(history['epoch'])} epochs in {seconds:.0f} s; wrote {out / 'names.png'}, "
+        f"{out / 'metrics.json'}, {best_path.name} and {last_path.name}"
+    )
     return metrics
 
 

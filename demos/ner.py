@@ -49,8 +49,9 @@ def train(model: seq.SequenceTagger, examples: list, config: dict, seed: int, de
             logits = model(batch.inputs, batch.lengths)  # (T, B, K): one score per tag at every word
             T, B, K = logits.shape
             # (T, B, K) -> (T * B, K) against the tags (T, B) -> (T * B,); IGNORE at padding counts for nothing
-            loss = nn.functional.cross_entropy(logits.reshape(T * B, K), batch.targets.reshape(T * B),
-                                               ignore_index=IGNORE)
+            loss = nn.functional.cross_entropy(
+                logits.reshape(T * B, K), batch.targets.reshape(T * B), ignore_index=IGNORE
+            )
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), max_norm=5.0)
@@ -91,8 +92,15 @@ def plot_confusions(path: object, results: dict, plt: object) -> None:
             ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
             for i in range(len(TAGS)):
                 for j in range(len(TAGS)):
-                    ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=9,
-                            color="white" if share[i, j] > 0.6 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        str(counts[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color="white" if share[i, j] > 0.6 else "black",
+                    )
             ax.set_xticks(range(len(TAGS)), TAGS)
             ax.set_yticks(range(len(TAGS)), TAGS)
             accuracy = r["token_accuracy"] if row == 0 else r["first_word_accuracy"]
@@ -123,15 +131,18 @@ def main(argv: list[str] | None = None) -> dict:
         return [(vocab.encode(tokens), [tag_id[t] for t in tags]) for tokens, tags in sentences]
 
     train_set, test_set = encode(train_sentences), encode(test_sentences)
-    print(f"{len(train_set)} training sentences, {len(test_set)} test sentences, vocabulary {len(vocab)} words; "
-          f"e.g. {' '.join(train_sentences[0][0])!r} -> {' '.join(train_sentences[0][1])}")
+    print(
+        f"{len(train_set)} training sentences, {len(test_set)} test sentences, vocabulary {len(vocab)} words; "
+        f"e.g. {' '.join(train_sentences[0][0])!r} -> {' '.join(train_sentences[0][1])}"
+    )
 
     # The two taggers: the same sizes per direction, the same training
     results, curves = {}, {}
     for name, bidirectional in (("unidirectional", False), ("bidirectional", True)):
         minigrad.manual_seed(args.seed)
-        model = seq.SequenceTagger(len(vocab), config["embed"], config["hidden"], len(TAGS), cell="lstm",
-                                   bidirectional=bidirectional)
+        model = seq.SequenceTagger(
+            len(vocab), config["embed"], config["hidden"], len(TAGS), cell="lstm", bidirectional=bidirectional
+        )
         curves[name] = train(model, train_set, config, args.seed, name, args.quick)
         results[name] = evaluate(model, test_set)
 
@@ -160,8 +171,7 @@ def main(argv: list[str] | None = None) -> dict:
     save_metrics(out, metrics)
     print(f"{'':16s}{'first word':>12s}{'later words':>13s}{'every word':>12s}")
     for name, r in results.items():
-        print(f"{name:16s}{r['first_word_accuracy']:12.3f}{r['later_words_accuracy']:13.3f}"
-              f"{r['token_accuracy']:12.3f}")
+        print(f"{name:16s}{r['first_word_accuracy']:12.3f}{r['later_words_accuracy']:13.3f}{r['token_accuracy']:12.3f}")
     print(f"from the first word alone (its most frequent reading) the best first-word accuracy is {best_left_only:.3f}")
     print(f"wrote {out / 'confusion.png'} and {out / 'metrics.json'}")
     return metrics

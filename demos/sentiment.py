@@ -70,8 +70,7 @@ def split_by_pair(examples: list, test_fraction: float, seed: int) -> tuple[list
     return [distinct[i] for i in order[n_test:]], [distinct[i] for i in order[:n_test]]
 
 
-def train(model: nn.Module, examples: list, config: dict, seed: int, desc: str, quiet: bool,
-          binary: bool) -> list:
+def train(model: nn.Module, examples: list, config: dict, seed: int, desc: str, quiet: bool, binary: bool) -> list:
     """Adam on cross-entropy; returns the mean loss of each epoch. ``binary``: one logit and a sigmoid."""
     batches = seq.data.BatchIterator(examples, config["batch"], seed=seed)
     opt = optim.Adam(model.parameters(), lr=1e-2)
@@ -118,8 +117,12 @@ def scores(prob: np.ndarray, labels: np.ndarray) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=None, help="training epochs of each model (default 12, quick 6)")
-    p.add_argument("--reviews", type=int, default=None,
-                   help="generated reviews before removing duplicates (default 4000, quick 1200; even)")
+    p.add_argument(
+        "--reviews",
+        type=int,
+        default=None,
+        help="generated reviews before removing duplicates (default 4000, quick 1200; even)",
+    )
     args = p.parse_args(argv)
     config = dict(QUICK if args.quick else DEFAULT)
     if args.epochs is not None:
@@ -132,14 +135,17 @@ def main(argv: list[str] | None = None) -> dict:
     out = output_dir(NAME, args.out)
 
     # Data: distinct pairs, split by pair; a word vocabulary of the training reviews
-    train_pairs, test_pairs = split_by_pair(negation_sentiment(reviews, seed=args.seed), config["test_fraction"],
-                                            args.seed)
+    train_pairs, test_pairs = split_by_pair(
+        negation_sentiment(reviews, seed=args.seed), config["test_fraction"], args.seed
+    )
     vocab = seq.Vocabulary.build([ex.text for pair in train_pairs for ex in pair], level="word", lower=True)
     train_set = [(vocab.encode(ex.text), ex.label) for pair in train_pairs for ex in pair]
     test_ids = [vocab.encode(ex.text) for pair in test_pairs for ex in pair]  # partners adjacent: 2i, 2i+1
     test_labels = np.array([ex.label for pair in test_pairs for ex in pair])
-    print(f"{len(train_set)} training reviews, {len(test_ids)} test reviews ({len(test_pairs)} pairs), "
-          f"vocabulary {len(vocab)} words")
+    print(
+        f"{len(train_set)} training reviews, {len(test_ids)} test reviews ({len(test_pairs)} pairs), "
+        f"vocabulary {len(vocab)} words"
+    )
 
     # The two models, same embedding size, same optimiser and epochs
     minigrad.manual_seed(args.seed)
@@ -156,8 +162,11 @@ def main(argv: list[str] | None = None) -> dict:
     example_ids = [vocab.encode(text) for text in EXAMPLE_PAIR]
     examples = {
         text: {"bag_of_words": float(pb), "lstm": float(pl)}
-        for text, pb, pl in zip(EXAMPLE_PAIR, positive_probability(bow, example_ids, binary=True),
-                                positive_probability(lstm, example_ids, binary=False))
+        for text, pb, pl in zip(
+            EXAMPLE_PAIR,
+            positive_probability(bow, example_ids, binary=True),
+            positive_probability(lstm, example_ids, binary=False),
+        )
     }
 
     plt = pyplot()
@@ -170,8 +179,13 @@ def main(argv: list[str] | None = None) -> dict:
         ax1.bar_label(bars, fmt="%.2f")
     ax1.hlines([0.5, 0.25], x - 0.45, x + 0.45, color="gray", linestyle="--", linewidth=1)  # a coin flip's score
     ax1.text(0.8, 0.27, "a coin flip", color="gray", fontsize=8, ha="center")
-    ax1.set(xticks=x, xticklabels=labels, ylim=(0, 1.1), ylabel="fraction on held-out reviews",
-            title=f"{len(test_pairs)} held-out pairs with the same words, opposite labels")
+    ax1.set(
+        xticks=x,
+        xticklabels=labels,
+        ylim=(0, 1.1),
+        ylabel="fraction on held-out reviews",
+        title=f"{len(test_pairs)} held-out pairs with the same words, opposite labels",
+    )
     ax1.legend(loc="upper left")
     ax2.plot(np.arange(1, len(bow_curve) + 1), bow_curve, marker="o", label="bag of words")
     ax2.plot(np.arange(1, len(lstm_curve) + 1), lstm_curve, marker="o", label="LSTM")

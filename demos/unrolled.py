@@ -94,9 +94,17 @@ def by_autograd(parameters: dict, x: np.ndarray, a0: np.ndarray, labels: np.ndar
         names.update({f"a<{t + 1}>": a, f"L<{t + 1}>": step_loss})
         loss = step_loss if loss is None else loss + step_loss  # L = Σ_t L<t>
     loss.backward()
-    names.update({"Wax = weight_ih": cell.weight_ih, "Waa = weight_hh": cell.weight_hh, "ba = bias_ih": cell.bias_ih,
-                  "bias_hh = 0": cell.bias_hh, "Wya = head.weight": head.weight, "by = head.bias": head.bias,
-                  "L": loss})
+    names.update(
+        {
+            "Wax = weight_ih": cell.weight_ih,
+            "Waa = weight_hh": cell.weight_hh,
+            "ba = bias_ih": cell.bias_ih,
+            "bias_hh = 0": cell.bias_hh,
+            "Wya = head.weight": head.weight,
+            "by = head.bias": head.bias,
+            "L": loss,
+        }
+    )
     names.update({f"x<{t + 1}>": xs[t] for t in range(T_X)})
     return loss, steps, cell, head, names
 
@@ -136,8 +144,10 @@ def main(argv: list[str] | None = None) -> dict:
         "dba": float(np.max(np.abs(gradients["dba"].ravel() - cell.bias_ih.grad))),
         "dWya": float(np.max(np.abs(gradients["dWya"] - head.weight.grad))),
     }
-    print("rnn_backward's weight gradients against autograd's: "
-          + ", ".join(f"{k} {v:.2e}" for k, v in weight_diffs.items()))
+    print(
+        "rnn_backward's weight gradients against autograd's: "
+        + ", ".join(f"{k} {v:.2e}" for k, v in weight_diffs.items())
+    )
     print(f"wrote {', '.join(str(out / name) for name in pictures)} and {out / 'metrics.json'}")
 
     # metrics.json rounds to 6 decimals, so the differences are saved in units of float64's machine epsilon

@@ -127,8 +127,10 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"dL/da<1> / dL/da<{T}> (how much of the gradient survives {T - 1} steps back):")
     for name, r in ratio.items():
         print(f"  {name:28s} {r:9.2e}")
-    print(f"exploding: without clipping the loss went {unclipped[0]:.3f} -> {metrics['unclipped_final_loss']}; "
-          f"with clip_grad_norm_(1.0) {clipped[0]:.3f} -> {metrics['clipped_final_loss']:.3f}")
+    print(
+        f"exploding: without clipping the loss went {unclipped[0]:.3f} -> {metrics['unclipped_final_loss']}; "
+        f"with clip_grad_norm_(1.0) {clipped[0]:.3f} -> {metrics['clipped_final_loss']:.3f}"
+    )
     print(f"wrote {out / 'gradients.png'} and {out / 'metrics.json'}")
     return metrics
 

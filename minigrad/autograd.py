@@ -292,6 +292,7 @@ class Function:
             ctx._stack = traceback.extract_stack()[:-1]
         return outputs
 
+
 def _new_tensor(array: Any, ctx: Function | None) -> Tensor:
     """A Tensor holding an op's output; ``ctx`` is the op that made it (None: not in a graph)."""
     if type(array) is not np.ndarray:
@@ -430,9 +431,7 @@ def _accumulate(t: Tensor, g: Any) -> None:
         t._gown = True
 
 
-def run_backward(
-    roots: list, root_grads: list, retain_graph: bool = False, inputs: list | None = None
-) -> list | None:
+def run_backward(roots: list, root_grads: list, retain_graph: bool = False, inputs: list | None = None) -> list | None:
     """Backpropagate from ``roots`` (tensors) seeded with ``root_grads`` (arrays).
 
     A topological sweep by counting (Kahn's algorithm, as PyTorch's engine schedules): a tensor is
@@ -629,8 +628,7 @@ def _seed_gradient(output: Tensor, gradient: Any) -> np.ndarray:
     gradient = gradient.data if isinstance(gradient, _Tensor) else np.asarray(gradient)
     if gradient.shape != output.data.shape:
         raise RuntimeError(
-            f"Mismatch in shape: gradient has shape {gradient.shape} and output has shape "
-            f"{output.data.shape}"
+            f"Mismatch in shape: gradient has shape {gradient.shape} and output has shape {output.data.shape}"
         )
     return gradient.astype(output.data.dtype, copy=False)
 

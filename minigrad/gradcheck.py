@@ -136,12 +136,16 @@ def _check_full_jacobian(
             minus = _evaluate(fn, inputs)[k]
             flat[j] = original
             numerical[:, j] = ((plus - minus) / (2 * eps)).ravel()
-        _compare(analytical[x_pos], numerical, atol, rtol, f"output {k} with respect to input {i}", out.shape,
-                 x.shape)
+        _compare(analytical[x_pos], numerical, atol, rtol, f"output {k} with respect to input {i}", out.shape, x.shape)
 
 
 def _compare(
-    analytical: np.ndarray, numerical: np.ndarray, atol: float, rtol: float, what: str, out_shape: tuple,
+    analytical: np.ndarray,
+    numerical: np.ndarray,
+    atol: float,
+    rtol: float,
+    what: str,
+    out_shape: tuple,
     in_shape: tuple,
 ) -> None:
     bad = np.abs(analytical - numerical) > atol + rtol * np.abs(numerical)
@@ -163,7 +167,14 @@ def _compare(
 
 
 def _check_projection(
-    fn: Callable, inputs: tuple, wrt: list, outs: list, diff: list, eps: float, atol: float, rtol: float,
+    fn: Callable,
+    inputs: tuple,
+    wrt: list,
+    outs: list,
+    diff: list,
+    eps: float,
+    atol: float,
+    rtol: float,
     seed: int,
 ) -> None:
     rng = np.random.default_rng(seed)
@@ -210,4 +221,3 @@ def _check_zero_and_repeat(outs: list, diff: list, xs: list, wrt: list) -> None:
                 f"two backward passes gave different gradients for input {i} (max difference "
                 f"{np.max(np.abs(a - b))}): does backward modify its saved values or its gradient in place?"
             )
-

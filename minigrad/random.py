@@ -97,4 +97,3 @@ def numpy_generator(generator: Generator | None = None) -> np.random.Generator:
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a minigrad.Generator, got {type(generator).__name__}")
     return generator.numpy
-

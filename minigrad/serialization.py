@@ -65,8 +65,20 @@ MAGIC = b"MINIGRAD"
 FORMAT_VERSION = 1
 ALIGN = 64
 DTYPES = (
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "float32", "float64", "complex64", "complex128",
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
 )
 _PREFIX = struct.Struct("<8sIQQ")  # magic, version, H, D
 _DIGEST_SIZE = hashlib.sha256().digest_size  # 32
@@ -173,8 +185,10 @@ def _encode(obj: Any, where: str, arrays: list, active: set) -> Any:
     if isinstance(obj, float):
         return {"float": float.hex(obj)}
     if not isinstance(obj, (list, tuple, dict)):
-        raise TypeError(f"cannot save {where}: a {type(obj).__name__} is not one of the types listed in "
-                        "minigrad.serialization's docstring")
+        raise TypeError(
+            f"cannot save {where}: a {type(obj).__name__} is not one of the types listed in "
+            "minigrad.serialization's docstring"
+        )
     if id(obj) in active:
         raise ValueError(f"cannot save {where}: it contains itself")
     active.add(id(obj))
@@ -244,27 +258,37 @@ def load(path: str | os.PathLike) -> Any:
     if not (blob.startswith(MAGIC) or MAGIC.startswith(blob)):
         raise source.error(f"it is not a minigrad checkpoint (it starts with {blob[:8]!r}, not {MAGIC!r})")
     if n < _PREFIX.size + _DIGEST_SIZE:
-        raise source.error(f"the file is truncated: {n} bytes, less than the {_PREFIX.size}-byte prefix "
-                           f"and {_DIGEST_SIZE}-byte checksum")
+        raise source.error(
+            f"the file is truncated: {n} bytes, less than the {_PREFIX.size}-byte prefix "
+            f"and {_DIGEST_SIZE}-byte checksum"
+        )
     _, version, header_nbytes, data_nbytes = _PREFIX.unpack_from(blob)
     if version != FORMAT_VERSION:
-        raise source.error(f"unsupported format version {version} (this minigrad reads version "
-                           f"{FORMAT_VERSION}); save it again with the minigrad that wrote it")
+        raise source.error(
+            f"unsupported format version {version} (this minigrad reads version "
+            f"{FORMAT_VERSION}); save it again with the minigrad that wrote it"
+        )
     data_start = _align(_PREFIX.size + header_nbytes)
     expected = data_start + data_nbytes + _DIGEST_SIZE
     if n < expected:
-        raise source.error(f"the file is truncated (or its prefix corrupted): {n} bytes, but its prefix "
-                           f"announces {expected}")
+        raise source.error(
+            f"the file is truncated (or its prefix corrupted): {n} bytes, but its prefix announces {expected}"
+        )
     if n > expected:
-        raise source.error(f"{n - expected} bytes of trailing garbage after the checksum (or a corrupted "
-                           f"prefix): the prefix announces {expected} bytes, the file has {n}")
+        raise source.error(
+            f"{n - expected} bytes of trailing garbage after the checksum (or a corrupted "
+            f"prefix): the prefix announces {expected} bytes, the file has {n}"
+        )
     if hashlib.sha256(memoryview(blob)[: n - _DIGEST_SIZE]).digest() != blob[n - _DIGEST_SIZE :]:
         raise source.error("SHA-256 checksum mismatch: the file is corrupted")
 
     source.data = memoryview(blob)[data_start : data_start + data_nbytes]
     try:
-        header = json.loads(blob[_PREFIX.size : _PREFIX.size + header_nbytes].decode("utf-8"),
-                            object_pairs_hook=_no_duplicate_names, parse_constant=_no_constant)
+        header = json.loads(
+            blob[_PREFIX.size : _PREFIX.size + header_nbytes].decode("utf-8"),
+            object_pairs_hook=_no_duplicate_names,
+            parse_constant=_no_constant,
+        )
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise source.error(f"the header is not valid UTF-8 JSON ({type(e).__name__}: {e})") from None
     if not isinstance(header, dict) or list(header) != ["root"]:
@@ -352,17 +376,19 @@ def _decode_array(spec: Any, where: str, source: _Source) -> np.ndarray:
     if name not in DTYPES:  # also refuses "object" and every other dtype that could hold Python objects
         raise source.error(f"{where}: dtype {_brief(name)} is not one of {', '.join(DTYPES)}")
     if not (isinstance(shape, list) and len(shape) <= _MAX_DIMS and all(_is_count(d) for d in shape)):
-        raise source.error(f"{where}: shape {_brief(shape)} is not a list of at most {_MAX_DIMS} "
-                           "non-negative ints")
+        raise source.error(f"{where}: shape {_brief(shape)} is not a list of at most {_MAX_DIMS} non-negative ints")
     if not (_is_count(offset) and _is_count(nbytes)):
         raise source.error(f"{where}: offset and nbytes must be non-negative ints")
     dtype = np.dtype(name)
     if math.prod(shape) * dtype.itemsize != nbytes:
-        raise source.error(f"{where}: shape {shape} of {name} needs {math.prod(shape) * dtype.itemsize} "
-                           f"bytes, but nbytes is {nbytes}")
+        raise source.error(
+            f"{where}: shape {shape} of {name} needs {math.prod(shape) * dtype.itemsize} bytes, but nbytes is {nbytes}"
+        )
     if offset % ALIGN or offset + nbytes > len(source.data):
-        raise source.error(f"{where}: bytes [{offset}, {offset + nbytes}) are not at a multiple of {ALIGN} "
-                           f"inside the {len(source.data)}-byte data section")
+        raise source.error(
+            f"{where}: bytes [{offset}, {offset + nbytes}) are not at a multiple of {ALIGN} "
+            f"inside the {len(source.data)}-byte data section"
+        )
     if nbytes:
         source.spans.append((offset, nbytes, where))
     flat = np.frombuffer(source.data[offset : offset + nbytes], dtype=dtype.newbyteorder("<"))

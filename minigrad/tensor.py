@@ -185,9 +185,7 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (the same memory)."""
         if self._requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
-            )
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self.data
 
     def tolist(self) -> Any:
@@ -233,9 +231,7 @@ class Tensor:
             floatmode = "maxprec"  # whole numbers print as "1."
         else:
             floatmode = "fixed"
-        body = np.array2string(
-            data, separator=", ", prefix="tensor(", precision=4, floatmode=floatmode, threshold=1000
-        )
+        body = np.array2string(data, separator=", ", prefix="tensor(", precision=4, floatmode=floatmode, threshold=1000)
         extras = []
         default = _Defaults.dtype if data.dtype.kind == "f" else np.dtype(np.int64)
         if data.dtype != default and data.dtype != bool:
@@ -565,9 +561,7 @@ class Tensor:
     def std(self, axis: Any = None, keepdims: bool = False, correction: int = 1, **kw: Any) -> Tensor:
         return self.var(axis, keepdims, correction, **kw).sqrt()
 
-    def logsumexp(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
-    ) -> Tensor:
+    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
         return F.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:

@@ -181,7 +181,11 @@ def sequence_batches(
 
 
 def assert_gradients_match(
-    fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+    fn: Callable[..., Any],
+    *inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
     fast_mode: bool = False,
 ) -> None:
     """Assert that autograd's gradients of ``fn(*inputs)`` match central finite differences.

@@ -351,4 +351,3 @@ def render(tensor: Tensor, path: str | Path, **kwargs: Any) -> Path:
     fallback.write_text(dot)
     print(f"{reason}.\nWrote {fallback} instead; render it with:\n  dot -T{fmt} {fallback} -o {path}")
     return fallback
-

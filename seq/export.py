@@ -63,8 +63,11 @@ def _torch() -> Any:
 
 def _torch_dtype(dtype: np.dtype) -> Any:
     torch = _torch()
-    return {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32,
-            np.dtype(np.float16): torch.float16}[np.dtype(dtype)]
+    return {
+        np.dtype(np.float64): torch.float64,
+        np.dtype(np.float32): torch.float32,
+        np.dtype(np.float16): torch.float16,
+    }[np.dtype(dtype)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -81,8 +84,9 @@ def _torch_models() -> dict:
 
     recurrent = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
-    def make_rnn(cell: str, input_size: int, hidden_size: int, num_layers: int, dropout: float,
-                 bidirectional: bool = False) -> Any:
+    def make_rnn(
+        cell: str, input_size: int, hidden_size: int, num_layers: int, dropout: float, bidirectional: bool = False
+    ) -> Any:
         if cell not in recurrent:
             raise ValueError(f"cell must be one of {sorted(recurrent)}, got {cell!r}")
         between = dropout if num_layers > 1 else 0.0  # between stacked layers only, as seq.models
@@ -104,13 +108,28 @@ def _torch_models() -> dict:
     class TorchLanguageModel(nn.Module):
         """The torch twin of ``seq.LanguageModel``: same arguments, state-dict keys, call and outputs."""
 
-        def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, cell: str = "lstm",
-                     num_layers: int = 1, dropout: float = 0.0, tie_weights: bool = False) -> None:
+        def __init__(
+            self,
+            vocab_size: int,
+            embed_dim: int,
+            hidden_size: int,
+            cell: str = "lstm",
+            num_layers: int = 1,
+            dropout: float = 0.0,
+            tie_weights: bool = False,
+        ) -> None:
             super().__init__()
             if tie_weights and embed_dim != hidden_size:
                 raise ValueError(f"tie_weights needs embed_dim == hidden_size, got {embed_dim} and {hidden_size}")
-            self.config = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden_size": hidden_size,
-                           "cell": cell, "num_layers": num_layers, "dropout": dropout, "tie_weights": tie_weights}
+            self.config = {
+                "vocab_size": vocab_size,
+                "embed_dim": embed_dim,
+                "hidden_size": hidden_size,
+                "cell": cell,
+                "num_layers": num_layers,
+                "dropout": dropout,
+                "tie_weights": tie_weights,
+            }
             self.embedding = nn.Embedding(vocab_size, embed_dim)
             self.rnn = make_rnn(cell, embed_dim, hidden_size, num_layers, dropout)
             self.dropout = nn.Dropout(dropout)
@@ -127,13 +146,30 @@ def _torch_models() -> dict:
     class TorchSequenceClassifier(nn.Module):
         """The torch twin of ``seq.SequenceClassifier``: logits (B, C) from each sequence's final state."""
 
-        def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, num_classes: int,
-                     cell: str = "lstm", num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
-                     padding_idx: int | None = None) -> None:
+        def __init__(
+            self,
+            vocab_size: int,
+            embed_dim: int,
+            hidden_size: int,
+            num_classes: int,
+            cell: str = "lstm",
+            num_layers: int = 1,
+            bidirectional: bool = False,
+            dropout: float = 0.0,
+            padding_idx: int | None = None,
+        ) -> None:
             super().__init__()
-            self.config = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden_size": hidden_size,
-                           "num_classes": num_classes, "cell": cell, "num_layers": num_layers,
-                           "bidirectional": bidirectional, "dropout": dropout, "padding_idx": padding_idx}
+            self.config = {
+                "vocab_size": vocab_size,
+                "embed_dim": embed_dim,
+                "hidden_size": hidden_size,
+                "num_classes": num_classes,
+                "cell": cell,
+                "num_layers": num_layers,
+                "bidirectional": bidirectional,
+                "dropout": dropout,
+                "padding_idx": padding_idx,
+            }
             self.bidirectional = bidirectional
             self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
             self.rnn = make_rnn(cell, embed_dim, hidden_size, num_layers, dropout, bidirectional)
@@ -151,13 +187,30 @@ def _torch_models() -> dict:
     class TorchSequenceTagger(nn.Module):
         """The torch twin of ``seq.SequenceTagger``: logits (T, B, K), one tag per token."""
 
-        def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, num_tags: int, cell: str = "lstm",
-                     bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0,
-                     padding_idx: int | None = None) -> None:
+        def __init__(
+            self,
+            vocab_size: int,
+            embed_dim: int,
+            hidden_size: int,
+            num_tags: int,
+            cell: str = "lstm",
+            bidirectional: bool = False,
+            num_layers: int = 1,
+            dropout: float = 0.0,
+            padding_idx: int | None = None,
+        ) -> None:
             super().__init__()
-            self.config = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden_size": hidden_size,
-                           "num_tags": num_tags, "cell": cell, "bidirectional": bidirectional,
-                           "num_layers": num_layers, "dropout": dropout, "padding_idx": padding_idx}
+            self.config = {
+                "vocab_size": vocab_size,
+                "embed_dim": embed_dim,
+                "hidden_size": hidden_size,
+                "num_tags": num_tags,
+                "cell": cell,
+                "bidirectional": bidirectional,
+                "num_layers": num_layers,
+                "dropout": dropout,
+                "padding_idx": padding_idx,
+            }
             self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
             self.rnn = make_rnn(cell, embed_dim, hidden_size, num_layers, dropout, bidirectional)
             self.dropout = nn.Dropout(dropout)
@@ -206,9 +259,15 @@ def _refuse_unexportable(module: Any) -> None:
 
 
 def _layer_config(layer: Any) -> dict:
-    config = {"input_size": layer.input_size, "hidden_size": layer.hidden_size, "num_layers": layer.num_layers,
-              "bias": layer.bias, "batch_first": layer.batch_first, "dropout": layer.dropout,
-              "bidirectional": layer.bidirectional}
+    config = {
+        "input_size": layer.input_size,
+        "hidden_size": layer.hidden_size,
+        "num_layers": layer.num_layers,
+        "bias": layer.bias,
+        "batch_first": layer.batch_first,
+        "dropout": layer.dropout,
+        "bidirectional": layer.bidirectional,
+    }
     if isinstance(layer, layers.RNN) or type(layer).__name__ == "RNN":
         config["nonlinearity"] = layer.nonlinearity
     return config
@@ -228,9 +287,14 @@ def _model_config(model: Module) -> tuple[str, dict]:
     if type(rnn) not in _CELL_NAMES:
         raise TypeError(f"{type(model).__name__}.rnn is a {type(rnn).__name__}: expected seq.RNN, GRU or LSTM")
     embedding = model.embedding
-    common = {"vocab_size": embedding.num_embeddings, "embed_dim": embedding.embedding_dim,
-              "hidden_size": rnn.hidden_size, "cell": _CELL_NAMES[type(rnn)], "num_layers": rnn.num_layers,
-              "dropout": model.dropout.p}
+    common = {
+        "vocab_size": embedding.num_embeddings,
+        "embed_dim": embedding.embedding_dim,
+        "hidden_size": rnn.hidden_size,
+        "cell": _CELL_NAMES[type(rnn)],
+        "num_layers": rnn.num_layers,
+        "dropout": model.dropout.p,
+    }
     if isinstance(model, models.LanguageModel):
         return "TorchLanguageModel", {**common, "tie_weights": model.tie_weights}
     extra = {"bidirectional": rnn.bidirectional, "padding_idx": embedding.padding_idx}
@@ -337,4 +401,3 @@ def from_torch(module: Any, impl: str = "fused") -> Module:
         if key in requires:
             param.requires_grad_(requires[key].requires_grad)
     return seq_model.train(module.training)
-

@@ -63,8 +63,16 @@ __all__ = ["FusedGRU", "FusedLSTM", "FusedRNN"]
 
 
 def _check_shapes(
-    name: str, G: int, x: np.ndarray, h0: Any, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: Any, b_hh: Any,
-    lengths: Any, c0: Any = None,
+    name: str,
+    G: int,
+    x: np.ndarray,
+    h0: Any,
+    w_ih: np.ndarray,
+    w_hh: np.ndarray,
+    b_ih: Any,
+    b_hh: Any,
+    lengths: Any,
+    c0: Any = None,
 ) -> tuple[int, int, int, int]:
     """Cheap shape checks of one fused call; return (T, B, D, H). Raise ValueError naming what is wrong."""
     if x.ndim != 3:
@@ -532,7 +540,12 @@ class FusedLSTM(Function):
 
 
 def _lstm_grads(
-    needs: tuple, dgates: np.ndarray, x: np.ndarray, w_ih: np.ndarray, h_prev: np.ndarray, dh0: np.ndarray,
+    needs: tuple,
+    dgates: np.ndarray,
+    x: np.ndarray,
+    w_ih: np.ndarray,
+    h_prev: np.ndarray,
+    dh0: np.ndarray,
     dc0: np.ndarray,
 ) -> tuple:
     """The gradients FusedLSTM.backward returns, one per argument of forward (c0 shifts the weights by one)."""

@@ -44,8 +44,9 @@ def _inference(model: Module) -> Iterator[None]:
         model.train(was_training)
 
 
-def next_token_distribution(logits: Any, temperature: float = 1.0, top_k: int | None = None,
-                            top_p: float | None = None) -> np.ndarray:
+def next_token_distribution(
+    logits: Any, temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None
+) -> np.ndarray:
     """The distribution to draw the next token from: softmax(logits / temperature), truncated.
 
     Args:
@@ -94,9 +95,18 @@ def _prime_ids(vocab: Any, prime: str) -> list:
     return ids
 
 
-def sample(model: Module, vocab: Any, prime: str = "", max_len: int = 100, temperature: float = 1.0,
-           top_k: int | None = None, top_p: float | None = None, greedy: bool = False, stop_at_eos: bool = True,
-           seed: int | None = None) -> str:
+def sample(
+    model: Module,
+    vocab: Any,
+    prime: str = "",
+    max_len: int = 100,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    greedy: bool = False,
+    stop_at_eos: bool = True,
+    seed: int | None = None,
+) -> str:
     """Generate text from a ``seq.models.LanguageModel``: draw y<t> from ŷ<t> and feed it back as x<t+1>.
 
     The model first reads <bos> and then the prime (its state after the prime conditions what follows);
@@ -145,8 +155,9 @@ def _src_array(src: Any) -> np.ndarray:
     return src
 
 
-def greedy_decode(model: Module, src: Any, src_lengths: Any, max_len: int, bos_id: int,
-                  eos_id: int) -> tuple[list, list | None]:
+def greedy_decode(
+    model: Module, src: Any, src_lengths: Any, max_len: int, bos_id: int, eos_id: int
+) -> tuple[list, list | None]:
     """Decode a batch with a ``seq.models.Seq2Seq`` by taking the most likely token at every step.
 
     Args:
@@ -189,8 +200,9 @@ def greedy_decode(model: Module, src: Any, src_lengths: Any, max_len: int, bos_i
         n = seq_b.index(eos_id) if eos_id in seq_b else len(seq_b)
         tokens.append(seq_b[:n])
         if attention is not None:
-            attention.append(np.stack([w[b, : lengths[b]] for w in weights[:n]]) if n else
-                             np.zeros((0, int(lengths[b]))))  # (n, S_b)
+            attention.append(
+                np.stack([w[b, : lengths[b]] for w in weights[:n]]) if n else np.zeros((0, int(lengths[b])))
+            )  # (n, S_b)
     return tokens, attention
 
 
@@ -201,8 +213,17 @@ def _select(state: Any, index: np.ndarray) -> Any:
     return Tensor(state.data[index])
 
 
-def beam_search(model: Module, src: Any, src_lengths: Any = None, beam_width: int = 5, max_len: int = 50,
-                length_penalty: float = 1.0, *, bos_id: int, eos_id: int) -> list:
+def beam_search(
+    model: Module,
+    src: Any,
+    src_lengths: Any = None,
+    beam_width: int = 5,
+    max_len: int = 50,
+    length_penalty: float = 1.0,
+    *,
+    bos_id: int,
+    eos_id: int,
+) -> list:
     """Decode one source with a ``seq.models.Seq2Seq`` by beam search; returns the best target's ids.
 
     At each step every live prefix is extended by every token; of the extensions the ``beam_width`` most
@@ -228,7 +249,7 @@ def beam_search(model: Module, src: Any, src_lengths: Any = None, beam_width: in
         raise ValueError(f"beam_width must be >= 1, got {beam_width}")
 
     def normalised(logp: float, length: int) -> float:
-        return logp / (length ** length_penalty)
+        return logp / (length**length_penalty)
 
     with _inference(model):
         memory, state = model.encode(src, src_lengths)  # memory (S, 1, M)

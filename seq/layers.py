@@ -57,8 +57,10 @@ class _RNNBase(Module):
                 f"{num_layers}"
             )
         if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout should be a number in range [0, 1] representing the probability of an "
-                             f"element being zeroed, got {dropout}")
+            raise ValueError(
+                f"dropout should be a number in range [0, 1] representing the probability of an "
+                f"element being zeroed, got {dropout}"
+            )
         if impl not in ("fused", "cells"):
             raise ValueError(f"impl must be 'fused' or 'cells', got {impl!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
@@ -270,9 +272,19 @@ class RNN(_RNNBase):
     mode = "RNN"
     gates = 1
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 impl: str = "fused", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        impl: str = "fused",
+        dtype: Any = None,
+    ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         self.nonlinearity = nonlinearity
@@ -302,9 +314,19 @@ class GRU(_RNNBase):
     mode = "GRU"
     gates = 3
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 reset_after: bool = True, impl: str = "fused", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        reset_after: bool = True,
+        impl: str = "fused",
+        dtype: Any = None,
+    ) -> None:
         self.reset_after = reset_after
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, impl, dtype)
 
@@ -334,9 +356,19 @@ class LSTM(_RNNBase):
     mode = "LSTM"
     gates = 4
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 forget_bias: float | None = None, impl: str = "fused", dtype: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        forget_bias: float | None = None,
+        impl: str = "fused",
+        dtype: Any = None,
+    ) -> None:
         self.forget_bias = forget_bias
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, impl, dtype)
 

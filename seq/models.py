@@ -33,8 +33,9 @@ __all__ = ["LanguageModel", "Seq2Seq", "SequenceClassifier", "SequenceTagger"]
 _LAYERS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 
 
-def _recurrent(cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0,
-               bidirectional: bool = False) -> Module:
+def _recurrent(
+    cell: str, input_size: int, hidden_size: int, num_layers: int = 1, dropout: float = 0.0, bidirectional: bool = False
+) -> Module:
     """The seq layer named by ``cell``; ``dropout`` is applied between stacked layers only (as PyTorch)."""
     if cell not in _LAYERS:
         raise ValueError(f"cell must be one of {sorted(_LAYERS)}, got {cell!r}")
@@ -70,8 +71,16 @@ class LanguageModel(Module):
         tie_weights: share the embedding matrix with the output layer.
     """
 
-    def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, cell: str = "lstm", num_layers: int = 1,
-                 dropout: float = 0.0, tie_weights: bool = False) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        hidden_size: int,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        tie_weights: bool = False,
+    ) -> None:
         super().__init__()
         if tie_weights and embed_dim != hidden_size:
             raise ValueError(
@@ -126,9 +135,18 @@ class SequenceClassifier(Module):
         padding_idx: an embedding row reserved for padding (optional: with ``lengths`` padding is never read).
     """
 
-    def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, num_classes: int, cell: str = "lstm",
-                 num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0,
-                 padding_idx: int | None = None) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        hidden_size: int,
+        num_classes: int,
+        cell: str = "lstm",
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        padding_idx: int | None = None,
+    ) -> None:
         super().__init__()
         self.bidirectional = bidirectional
         self.embedding = Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
@@ -174,9 +192,18 @@ class SequenceTagger(Module):
     leave them out of the loss, e.g. with targets set to ``ignore_index`` at the padding.
     """
 
-    def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int, num_tags: int, cell: str = "lstm",
-                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0,
-                 padding_idx: int | None = None) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_dim: int,
+        hidden_size: int,
+        num_tags: int,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        padding_idx: int | None = None,
+    ) -> None:
         super().__init__()
         self.embedding = Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
         self.rnn = _recurrent(cell, embed_dim, hidden_size, num_layers, dropout, bidirectional)
@@ -230,9 +257,17 @@ class Seq2Seq(Module):
     are what ``seq.generate.greedy_decode`` and ``beam_search`` call one step at a time.
     """
 
-    def __init__(self, src_vocab: int, tgt_vocab: int, embed_dim: int, hidden_size: int,
-                 attention: str | None = "bahdanau", cell: str = "lstm", bidirectional_encoder: bool = True,
-                 dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        src_vocab: int,
+        tgt_vocab: int,
+        embed_dim: int,
+        hidden_size: int,
+        attention: str | None = "bahdanau",
+        cell: str = "lstm",
+        bidirectional_encoder: bool = True,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         if cell not in ("lstm", "gru"):
             raise ValueError(f"Seq2Seq: cell must be 'lstm' or 'gru', got {cell!r}")
@@ -335,8 +370,14 @@ class Seq2Seq(Module):
             features, weights = _hidden(state), None
         return self.out(self.dropout(features)), state, weights
 
-    def forward(self, src: Any, src_lengths: Any, tgt_in: Any, teacher_forcing_ratio: float = 1.0,
-                generator: Generator | None = None) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self,
+        src: Any,
+        src_lengths: Any,
+        tgt_in: Any,
+        teacher_forcing_ratio: float = 1.0,
+        generator: Generator | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
         """Decode a whole target, feeding the true previous token with probability ``teacher_forcing_ratio``.
 
         Args:

@@ -320,8 +320,19 @@ def lstm_cell_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: tuple) -
     # and d concat = Σ W•ᵀ d•; its first n_a rows are da<t-1>, the rest dx<t>
     dconcat = p["Wf"].T @ dft + p["Wi"].T @ dit + p["Wc"].T @ dcct + p["Wo"].T @ dot  # (n_a + n_x, m)
     da_prev, dxt = dconcat[:n_a], dconcat[n_a:]
-    return {"dxt": dxt, "da_prev": da_prev, "dc_prev": dc_prev, "dWf": dWf, "dbf": dbf, "dWi": dWi,
-            "dbi": dbi, "dWc": dWc, "dbc": dbc, "dWo": dWo, "dbo": dbo}
+    return {
+        "dxt": dxt,
+        "da_prev": da_prev,
+        "dc_prev": dc_prev,
+        "dWf": dWf,
+        "dbf": dbf,
+        "dWi": dWi,
+        "dbi": dbi,
+        "dWc": dWc,
+        "dbc": dbc,
+        "dWo": dWo,
+        "dbo": dbo,
+    }
 
 
 def lstm_backward(da: np.ndarray, caches: tuple) -> dict:
@@ -565,8 +576,13 @@ def model_gradients(X: list, Y: list, a_prev: np.ndarray, parameters: Parameters
         y_hat[t] = softmax(Wya @ a[t] + by)
         loss -= float(np.log(y_hat[t][Y[t], 0]))
     # backward
-    grads = {"dWax": np.zeros_like(Wax), "dWaa": np.zeros_like(Waa), "dWya": np.zeros_like(Wya),
-             f"d{bkey}": np.zeros_like(b), "dby": np.zeros_like(by)}
+    grads = {
+        "dWax": np.zeros_like(Wax),
+        "dWaa": np.zeros_like(Waa),
+        "dWya": np.zeros_like(Wya),
+        f"d{bkey}": np.zeros_like(b),
+        "dby": np.zeros_like(by),
+    }
     da_next = np.zeros_like(a[0])
     for t in reversed(range(len(X))):
         dy = np.copy(y_hat[t])

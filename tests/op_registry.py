@@ -193,7 +193,9 @@ def basic_index(draw):
             draw(
                 st.integers(-n, n - 1)
                 | st.builds(
-                    slice, st.none() | st.integers(0, n), st.none() | st.integers(0, n),
+                    slice,
+                    st.none() | st.integers(0, n),
+                    st.none() | st.integers(0, n),
                     st.sampled_from([None, 1, 2, -1]),
                 )
             )
@@ -293,15 +295,19 @@ OPS = [
     OpSpec("sigmoid", minigrad.sigmoid, _sigmoid, unary(-4.0, 4.0)),
     OpSpec("relu", minigrad.relu, lambda a: np.maximum(a, 0), unary(away_from=(0.0,))),
     OpSpec(
-        "clip", lambda a: minigrad.clip(a, -0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+        "clip",
+        lambda a: minigrad.clip(a, -0.5, 0.5),
+        lambda a: np.clip(a, -0.5, 0.5),
         unary(away_from=(-0.5, 0.5)),
     ),
     OpSpec("clip_low", lambda a: a.clamp(min=0.3), lambda a: np.maximum(a, 0.3), unary(away_from=(0.3,))),
     OpSpec("maximum", minigrad.maximum, np.maximum, separated_pair()),
     OpSpec("minimum", minigrad.minimum, np.minimum, separated_pair()),
     OpSpec(
-        "where", lambda a, b, condition: minigrad.where(condition, a, b),
-        lambda a, b, condition: np.where(condition, a, b), where_args(),
+        "where",
+        lambda a, b, condition: minigrad.where(condition, a, b),
+        lambda a, b, condition: np.where(condition, a, b),
+        where_args(),
     ),
     OpSpec("clone", minigrad.clone, np.copy, unary()),
     # reductions
@@ -310,16 +316,22 @@ OPS = [
     OpSpec("max", lambda x, axis, keepdims: x.max(axis, keepdims), np.max, reduction(distinct=True)),
     OpSpec("min", lambda x, axis, keepdims: x.min(axis, keepdims), np.min, reduction(distinct=True)),
     OpSpec(
-        "var", lambda x, axis, keepdims: x.var(axis, keepdims),
-        lambda x, axis, keepdims: np.var(x, axis=axis, keepdims=keepdims, ddof=1), variance(),
+        "var",
+        lambda x, axis, keepdims: x.var(axis, keepdims),
+        lambda x, axis, keepdims: np.var(x, axis=axis, keepdims=keepdims, ddof=1),
+        variance(),
     ),
     OpSpec(
-        "logsumexp", lambda x, axis, keepdims: x.logsumexp(axis, keepdims),
-        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)), reduction(),
+        "logsumexp",
+        lambda x, axis, keepdims: x.logsumexp(axis, keepdims),
+        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+        reduction(),
     ),
     OpSpec("softmax", lambda x, axis: x.softmax(axis), _softmax, one_axis()),
     OpSpec(
-        "log_softmax", lambda x, axis: x.log_softmax(axis), lambda x, axis: np.log(_softmax(x, axis)),
+        "log_softmax",
+        lambda x, axis: x.log_softmax(axis),
+        lambda x, axis: np.log(_softmax(x, axis)),
         one_axis(),
     ),
     # linear algebra
@@ -339,27 +351,38 @@ OPS = [
     OpSpec("stack", lambda *xs, axis: minigrad.stack(xs, axis), lambda *xs, axis: np.stack(xs, axis), several(True)),
     OpSpec("split", lambda x, size, dim: x.split(size, dim), _split_ref, split_args()),
     OpSpec(
-        "unbind", lambda x: x.unbind(0), lambda x: tuple(x), _no_kwargs(st.tuples(arrays(shapes(min_dims=1)))),
-    ),
-    OpSpec(
-        "chunk", lambda x: x.chunk(2, 0), lambda x: _split_ref(x, -(-x.shape[0] // 2), 0),
+        "unbind",
+        lambda x: x.unbind(0),
+        lambda x: tuple(x),
         _no_kwargs(st.tuples(arrays(shapes(min_dims=1)))),
     ),
     OpSpec(
-        "pad", lambda x, pad_width, value: minigrad.pad(x, pad_width, value),
-        lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value), pad_args(),
+        "chunk",
+        lambda x: x.chunk(2, 0),
+        lambda x: _split_ref(x, -(-x.shape[0] // 2), 0),
+        _no_kwargs(st.tuples(arrays(shapes(min_dims=1)))),
+    ),
+    OpSpec(
+        "pad",
+        lambda x, pad_width, value: minigrad.pad(x, pad_width, value),
+        lambda x, pad_width, value: np.pad(x, pad_width, constant_values=value),
+        pad_args(),
     ),
     # indexing
     OpSpec("index_basic", lambda x, key: x[key], lambda x, key: x[key], basic_index()),
     OpSpec("index_int_array", lambda x, key: x[key], lambda x, key: x[key], integer_array_index()),
     OpSpec("index_mask", lambda x, key: x[key], lambda x, key: x[key], mask_index()),
     OpSpec(
-        "take", lambda x, indices, axis: x.take(indices, axis),
-        lambda x, indices, axis: np.take(x, indices, axis=axis), take_args(),
+        "take",
+        lambda x, indices, axis: x.take(indices, axis),
+        lambda x, indices, axis: np.take(x, indices, axis=axis),
+        take_args(),
     ),
     OpSpec(
-        "gather", lambda x, dim, index: x.gather(dim, index),
-        lambda x, dim, index: np.take_along_axis(x, index, axis=dim), gather_args(),
+        "gather",
+        lambda x, dim, index: x.gather(dim, index),
+        lambda x, dim, index: np.take_along_axis(x, index, axis=dim),
+        gather_args(),
     ),
 ]
 

@@ -10,7 +10,6 @@ import pytest
 pytest.importorskip("matplotlib", reason="the demos need the demos extra: pip install -e '.[demos]'")
 
 
-
 def test_agreement_quick(tmp_path):
     import demos.agreement
 

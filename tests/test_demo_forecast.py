@@ -9,7 +9,6 @@ import pytest
 pytest.importorskip("matplotlib", reason="the demos need the demos extra: pip install -e '.[demos]'")
 
 
-
 def test_forecast_quick(tmp_path):
     import demos.forecast
 

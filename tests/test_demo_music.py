@@ -12,7 +12,6 @@ pytest.importorskip("matplotlib", reason="the demos need the demos extra: pip in
 pytest.importorskip("music21", reason="the music demo needs the music extra: pip install -e '.[music]'")
 
 
-
 def test_music_quick(tmp_path):
     import demos.music
 

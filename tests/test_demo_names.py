@@ -69,6 +69,7 @@ def test_ngram_probabilities_sum_to_one():
         model = demo.NGram(n, train, vocab)
         context = (vocab.bos_id,) * (n - 2) + (vocab["a"],)
         outcomes = [i for i in range(len(vocab)) if i not in (vocab.pad_id, vocab.bos_id)]
-        total = sum((model.counts[context, c] + 0.1) / (model.context_counts[context] + 0.1 * model.outcomes)
-                    for c in outcomes)
+        total = sum(
+            (model.counts[context, c] + 0.1) / (model.context_counts[context] + 0.1 * model.outcomes) for c in outcomes
+        )
         assert math.isclose(total, 1.0)

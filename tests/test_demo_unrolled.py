@@ -16,7 +16,6 @@ EPS = float(np.finfo(np.float64).eps)
 QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-
 def structure(dot: str) -> dict:
     """Parse the DOT text enough to check it: braces, clusters and the nodes in each, nodes, edges."""
     text = QUOTED.sub('""', dot)  # labels may hold anything: blank them before counting braces
@@ -39,8 +38,14 @@ def structure(dot: str) -> dict:
         assert depth >= 0, f"a '}}' closes nothing: {line!r}"
         if depth == 1:
             current = None
-    return {"depth": depth, "clusters": clusters, "declared": declared, "edges": edges, "outside": outside,
-            "labels": labels}
+    return {
+        "depth": depth,
+        "clusters": clusters,
+        "declared": declared,
+        "edges": edges,
+        "outside": outside,
+        "labels": labels,
+    }
 
 
 def test_the_demo_writes_a_well_formed_unrolled_graph(tmp_path, capsys):

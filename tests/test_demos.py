@@ -11,7 +11,6 @@ import pytest
 pytest.importorskip("matplotlib", reason="the demos need the demos extra: pip install -e '.[demos]'")
 
 
-
 def run(name, tmp_path, *extra):
     import importlib
 

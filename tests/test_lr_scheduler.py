@@ -40,8 +40,38 @@ def _warmup_lambda(epoch: int) -> float:
 
 
 # A plateau, a drop, a plateau, noise: every branch of ReduceLROnPlateau is taken.
-METRICS = [1.0, 0.9, 0.9, 0.9, 0.95, 0.9, 0.5, 0.5, 0.49999, 0.6, 0.7, 0.8, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4,
-           0.3, 0.3, 0.2999, 0.31, 0.32, 0.33, 0.34, 0.35, 0.36, 0.1, 0.1, 0.1]
+METRICS = [
+    1.0,
+    0.9,
+    0.9,
+    0.9,
+    0.95,
+    0.9,
+    0.5,
+    0.5,
+    0.49999,
+    0.6,
+    0.7,
+    0.8,
+    0.4,
+    0.4,
+    0.4,
+    0.4,
+    0.4,
+    0.4,
+    0.3,
+    0.3,
+    0.2999,
+    0.31,
+    0.32,
+    0.33,
+    0.34,
+    0.35,
+    0.36,
+    0.1,
+    0.1,
+    0.1,
+]
 
 # (class name, keyword arguments); the same on both sides.
 SCHEDULES = [
@@ -61,9 +91,7 @@ SCHEDULES = [
     ("ReduceLROnPlateau", {"patience": 0, "cooldown": 2, "min_lr": [0.02, 0.0], "factor": 0.3}),
     ("ReduceLROnPlateau", {"patience": 1, "threshold": 0.1, "min_lr": 0.004, "eps": 1e-3}),
 ]
-IDS = [
-    name + "-" + ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kw.items()) for name, kw in SCHEDULES
-]
+IDS = [name + "-" + ",".join(f"{k}={getattr(v, '__name__', v)}" for k, v in kw.items()) for name, kw in SCHEDULES]
 
 
 def metrics_for(name: str, kwargs: dict):

@@ -135,7 +135,7 @@ def test_pad_errors():
 
 @given(tensors((2, 3, 4)), tensors((3, 4), min_value=0.5), tensors((3, 4)), st.sampled_from([1, 2]))
 def test_layer_norm_reference_gradients_and_torch(x, w, b, k):
-    shape = x.shape[3 - k:]
+    shape = x.shape[3 - k :]
     if k == 1:
         w, b = Tensor(w.data[0], requires_grad=True), Tensor(b.data[0], requires_grad=True)
     axes = tuple(range(3 - k, 3))
@@ -292,14 +292,19 @@ def test_cross_entropy_with_probabilities_matches_torch(n, c, data):
 
     x, p = Tensor(logits, requires_grad=True), Tensor(probs, requires_grad=True)
     assert_gradients_match(loss, x, p)
-    expected = -(np.moveaxis(probs * (1 - smoothing) + smoothing / c, 1, -1)
-                 * np.moveaxis(logits - np.log(np.exp(logits).sum(1, keepdims=True)), 1, -1)
-                 * (1 if weight is None else weight)).sum(-1)  # (n, 2)
+    expected = -(
+        np.moveaxis(probs * (1 - smoothing) + smoothing / c, 1, -1)
+        * np.moveaxis(logits - np.log(np.exp(logits).sum(1, keepdims=True)), 1, -1)
+        * (1 if weight is None else weight)
+    ).sum(-1)  # (n, 2)
     assert_close(loss(x, p).data, reduced(expected, reduction))
     torch = pytest.importorskip("torch")
     tw = None if weight is None else torch.tensor(weight)
     theirs = torch.nn.functional.cross_entropy(
-        to_torch(torch, logits), torch.tensor(probs), weight=tw, label_smoothing=smoothing,
+        to_torch(torch, logits),
+        torch.tensor(probs),
+        weight=tw,
+        label_smoothing=smoothing,
         reduction=reduction,
     )
     assert_close(loss(x, p).data, theirs.numpy())
@@ -346,9 +351,7 @@ def test_nll_loss_matches_torch_and_finite_differences(problem):
     assert_gradients_match(lambda t: F.nll_loss(t, target, weight=weight, reduction=reduction), logp)
     torch = pytest.importorskip("torch")
     tw = None if weight is None else torch.tensor(weight)
-    expected = torch.nn.functional.nll_loss(
-        to_torch(torch, logp), torch.tensor(target), weight=tw, reduction=reduction
-    )
+    expected = torch.nn.functional.nll_loss(to_torch(torch, logp), torch.tensor(target), weight=tw, reduction=reduction)
     assert_close(F.nll_loss(logp, target, weight=weight, reduction=reduction).data, expected.numpy())
 
 
@@ -357,8 +360,9 @@ def test_nll_loss_matches_torch_and_finite_differences(problem):
 # --------------------------------------------------------------------------------------------------
 
 
-@given(tensors((2, 3), min_value=0.05, max_value=0.95), arrays((2, 3), min_value=0, max_value=1), REDUCTIONS,
-       st.booleans())
+@given(
+    tensors((2, 3), min_value=0.05, max_value=0.95), arrays((2, 3), min_value=0, max_value=1), REDUCTIONS, st.booleans()
+)
 def test_binary_cross_entropy(p, t, reduction, weighted):
     weight = np.linspace(0.5, 1.5, 3) if weighted else None
     target = Tensor(t, requires_grad=True)
@@ -401,17 +405,20 @@ def test_binary_cross_entropy_rejects_non_probabilities_and_shape_mismatch():
         F.binary_cross_entropy(Tensor(np.full(3, 0.5)), np.ones((3, 1)))
 
 
-@given(tensors((2, 3), min_value=-5, max_value=5), arrays((2, 3), min_value=0, max_value=1), REDUCTIONS,
-       st.booleans(), st.booleans())
+@given(
+    tensors((2, 3), min_value=-5, max_value=5),
+    arrays((2, 3), min_value=0, max_value=1),
+    REDUCTIONS,
+    st.booleans(),
+    st.booleans(),
+)
 def test_binary_cross_entropy_with_logits(x, t, reduction, weighted, pos_weighted):
     weight = np.linspace(0.5, 1.5, 3) if weighted else None
     pos_weight = np.array([0.5, 1.0, 3.0]) if pos_weighted else None
     target = Tensor(t, requires_grad=True)
 
     def loss(a, b):
-        return F.binary_cross_entropy_with_logits(
-            a, b, weight=weight, reduction=reduction, pos_weight=pos_weight
-        )
+        return F.binary_cross_entropy_with_logits(a, b, weight=weight, reduction=reduction, pos_weight=pos_weight)
 
     s = 1 / (1 + np.exp(-x.data))
     pw = 1 if pos_weight is None else pos_weight
@@ -421,7 +428,10 @@ def test_binary_cross_entropy_with_logits(x, t, reduction, weighted, pos_weighte
     torch = pytest.importorskip("torch")
     tx, tt = to_torch(torch, x, True), to_torch(torch, t, True)
     expected = torch.nn.functional.binary_cross_entropy_with_logits(
-        tx, tt, weight=None if weight is None else torch.tensor(weight), reduction=reduction,
+        tx,
+        tt,
+        weight=None if weight is None else torch.tensor(weight),
+        reduction=reduction,
         pos_weight=None if pos_weight is None else torch.tensor(pos_weight),
     )
     out = loss(x, target)

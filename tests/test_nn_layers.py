@@ -252,18 +252,26 @@ def test_layer_reprs_match_pytorch():
 # --------------------------------------------------------------------------------------------------
 
 
-@given(tensors((3, 4)), index_arrays(4, (3,)), tensors((3, 4), min_value=0.1, max_value=0.9),
-       tensors((3, 4), min_value=0, max_value=1, requires_grad=False))
+@given(
+    tensors((3, 4)),
+    index_arrays(4, (3,)),
+    tensors((3, 4), min_value=0.1, max_value=0.9),
+    tensors((3, 4), min_value=0, max_value=1, requires_grad=False),
+)
 def test_loss_modules_call_their_functions(logits, classes, probs, targets):
     w = np.array([1.0, 2.0, 0.5, 1.0])
     F = nn.functional
     cases = [
-        (nn.CrossEntropyLoss(weight=w, label_smoothing=0.1)(logits, classes),
-         F.cross_entropy(logits, classes, weight=w, label_smoothing=0.1)),
+        (
+            nn.CrossEntropyLoss(weight=w, label_smoothing=0.1)(logits, classes),
+            F.cross_entropy(logits, classes, weight=w, label_smoothing=0.1),
+        ),
         (nn.NLLLoss(reduction="sum")(logits, classes), F.nll_loss(logits, classes, reduction="sum")),
         (nn.BCELoss()(probs, targets), F.binary_cross_entropy(probs, targets)),
-        (nn.BCEWithLogitsLoss(pos_weight=w)(logits, targets),
-         F.binary_cross_entropy_with_logits(logits, targets, pos_weight=w)),
+        (
+            nn.BCEWithLogitsLoss(pos_weight=w)(logits, targets),
+            F.binary_cross_entropy_with_logits(logits, targets, pos_weight=w),
+        ),
         (nn.MSELoss(reduction="none")(logits, targets), F.mse_loss(logits, targets, reduction="none")),
         (nn.L1Loss()(logits, targets), F.l1_loss(logits, targets)),
     ]

@@ -121,12 +121,26 @@ def test_apply_visits_children_first():
 
 
 def test_repr_matches_pytorch():
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(0.25), nn.Linear(8, 2, bias=False),
-                          nn.LayerNorm(2), nn.Embedding(5, 2, padding_idx=0), nn.LogSoftmax(dim=1))
+    model = nn.Sequential(
+        nn.Linear(4, 8),
+        nn.ReLU(),
+        nn.Dropout(0.25),
+        nn.Linear(8, 2, bias=False),
+        nn.LayerNorm(2),
+        nn.Embedding(5, 2, padding_idx=0),
+        nn.LogSoftmax(dim=1),
+    )
     torch = pytest.importorskip("torch")
     tnn = torch.nn
-    theirs = tnn.Sequential(tnn.Linear(4, 8), tnn.ReLU(), tnn.Dropout(0.25), tnn.Linear(8, 2, bias=False),
-                            tnn.LayerNorm(2), tnn.Embedding(5, 2, padding_idx=0), tnn.LogSoftmax(dim=1))
+    theirs = tnn.Sequential(
+        tnn.Linear(4, 8),
+        tnn.ReLU(),
+        tnn.Dropout(0.25),
+        tnn.Linear(8, 2, bias=False),
+        tnn.LayerNorm(2),
+        tnn.Embedding(5, 2, padding_idx=0),
+        tnn.LogSoftmax(dim=1),
+    )
     assert repr(model) == repr(theirs)
 
 
@@ -153,8 +167,14 @@ def test_state_dict_keys_and_copies():
     net = Net()
     sd = net.state_dict()
     assert isinstance(sd, OrderedDict)
-    assert list(sd) == ["block.scale", "block.running", "block.proj.weight", "block.proj.bias",
-                        "head.1.weight", "head.1.bias"]  # the non-persistent buffer is left out
+    assert list(sd) == [
+        "block.scale",
+        "block.running",
+        "block.proj.weight",
+        "block.proj.bias",
+        "head.1.weight",
+        "head.1.bias",
+    ]  # the non-persistent buffer is left out
     sd["block.scale"][...] = 7
     assert net.block.scale.data[0] == 1  # a copy, not a view
 

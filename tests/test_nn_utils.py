@@ -13,8 +13,7 @@ from minigrad.nn.utils import clip_grad_norm_, clip_grad_value_
 from minigrad.testing import arrays
 
 NORM_TYPES = st.sampled_from([1.0, 2.0, 3.0, float("inf")])
-GRADS = st.lists(arrays(st.sampled_from([(2,), (2, 3), (1, 1, 2)]), min_value=-5, max_value=5), min_size=1,
-                 max_size=3)
+GRADS = st.lists(arrays(st.sampled_from([(2,), (2, 3), (1, 1, 2)]), min_value=-5, max_value=5), min_size=1, max_size=3)
 
 
 def params_with(grads):

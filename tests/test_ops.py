@@ -110,7 +110,6 @@ def test_registry_covers_every_op_class():
         arrays_, kwargs = find(op.inputs, lambda _: True, settings=one)  # one drawn example, deterministic
         seen |= _functions_in_graph(_as_tuple(op.fn(*_tensors(arrays_), **kwargs)))
     every = {
-        name for name, obj in vars(minigrad.ops).items()
-        if isinstance(obj, type) and issubclass(obj, minigrad.Function)
+        name for name, obj in vars(minigrad.ops).items() if isinstance(obj, type) and issubclass(obj, minigrad.Function)
     }
     assert every - seen == {"Cast"}, f"op classes no registry entry reaches: {sorted(every - seen - {'Cast'})}"

@@ -103,8 +103,11 @@ def test_lstm_cell_equations_and_forget_bias():
     rng = np.random.default_rng(5)
     x, a, c = rng.standard_normal((4, D)), rng.standard_normal((4, H)), rng.standard_normal((4, H))
     gates = x @ cell.weight_ih.data.T + cell.bias_ih.data + a @ cell.weight_hh.data.T + cell.bias_hh.data
-    i, f, g, o = _sigmoid(gates[:, :H]), _sigmoid(gates[:, H : 2 * H]), np.tanh(gates[:, 2 * H : 3 * H]), _sigmoid(
-        gates[:, 3 * H :]
+    i, f, g, o = (
+        _sigmoid(gates[:, :H]),
+        _sigmoid(gates[:, H : 2 * H]),
+        np.tanh(gates[:, 2 * H : 3 * H]),
+        _sigmoid(gates[:, 3 * H :]),
     )
     c_next = f * c + i * g
     a_next, c_out = cell(Tensor(x), (Tensor(a), Tensor(c)))

@@ -255,8 +255,9 @@ def test_agreement_labels_follow_the_subject():
     assert {ex.gap for ex in examples} == set(range(13))
     assert 0.4 < np.mean([ex.label for ex in examples]) < 0.6
     # the distractors give nothing away: the noun nearest the verb agrees with it only by chance
-    agrees = [_is_plural([t for t in ex.tokens[2:] if t in NOUNS][-1]) == bool(ex.label)
-              for ex in examples if ex.gap >= 2]
+    agrees = [
+        _is_plural([t for t in ex.tokens[2:] if t in NOUNS][-1]) == bool(ex.label) for ex in examples if ex.gap >= 2
+    ]
     assert 0.45 < np.mean(agrees) < 0.55
 
 

@@ -149,8 +149,10 @@ def gru_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, reset_after):
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, _option):
     """i, f, g, o = σ, σ, tanh, σ of the 4 blocks; c' = f ⊙ c + i ⊙ g; h' = o ⊙ tanh(c')."""
     H = h.shape[1]
-    pre = [linear(x, block(w_ih, k, H), block(b_ih, k, H)) + linear(h, block(w_hh, k, H), block(b_hh, k, H))
-           for k in range(4)]
+    pre = [
+        linear(x, block(w_ih, k, H), block(b_ih, k, H)) + linear(h, block(w_hh, k, H), block(b_hh, k, H))
+        for k in range(4)
+    ]
     i, f, g, o = pre[0].sigmoid(), pre[1].sigmoid(), pre[2].tanh(), pre[3].sigmoid()
     c_new = f * c + i * g
     return o * c_new.tanh(), c_new
@@ -250,8 +252,18 @@ def test_padding_changes_nothing_and_gets_no_gradient(kind, data):
 
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
 def test_only_inputs_that_need_grad_get_one(kind):
-    case = Case(kind, T=3, B=2, D=3, H=2, lengths=np.array([3, 1]), reverse=False, bias=True,
-                option={"rnn": "tanh", "gru": True, "lstm": None}[kind], seed=3)
+    case = Case(
+        kind,
+        T=3,
+        B=2,
+        D=3,
+        H=2,
+        lengths=np.array([3, 1]),
+        reverse=False,
+        bias=True,
+        option={"rnn": "tanh", "gru": True, "lstm": None}[kind],
+        seed=3,
+    )
     seeds = output_seeds(case)
     _, all_grads = outputs_and_grads(run_fused, case, seeds)
     args = case.tensors()
@@ -343,8 +355,18 @@ def test_matches_torch(kind, data):
 
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
 def test_float32_in_float32_out(kind):
-    case = Case(kind, T=4, B=3, D=3, H=2, lengths=np.array([4, 2, 1]), reverse=True, bias=True,
-                option={"rnn": "tanh", "gru": False, "lstm": None}[kind], seed=5)
+    case = Case(
+        kind,
+        T=4,
+        B=3,
+        D=3,
+        H=2,
+        lengths=np.array([4, 2, 1]),
+        reverse=True,
+        bias=True,
+        option={"rnn": "tanh", "gru": False, "lstm": None}[kind],
+        seed=5,
+    )
     args = case.tensors(np.float32)
     outs = run_fused(case, *args)
     seeds = output_seeds(case)
@@ -377,8 +399,15 @@ def test_ten_thousand_steps_forward_and_backward():
 def valid_lstm_args() -> dict:
     rng = np.random.default_rng(0)
     T, B, D, H = 3, 2, 4, 5
-    shapes = {"x": (T, B, D), "h0": (B, H), "c0": (B, H), "w_ih": (4 * H, D), "w_hh": (4 * H, H),
-              "b_ih": (4 * H,), "b_hh": (4 * H,)}
+    shapes = {
+        "x": (T, B, D),
+        "h0": (B, H),
+        "c0": (B, H),
+        "w_ih": (4 * H, D),
+        "w_hh": (4 * H, H),
+        "b_ih": (4 * H,),
+        "b_hh": (4 * H,),
+    }
     return {name: Tensor(rng.standard_normal(s)) for name, s in shapes.items()}
 
 
@@ -412,5 +441,14 @@ def test_other_invalid_arguments_raise_value_error():
     with pytest.raises(ValueError, match="nonlinearity"):
         FusedRNN.apply(*rnn_args, None, False, "sigmoid")
     with pytest.raises(ValueError, match="dtype"):
-        FusedGRU.apply(args["x"], args["h0"], Tensor(np.zeros((15, 4), np.float32)), Tensor(np.zeros((15, 5))),
-                       None, None, None, False, True)
+        FusedGRU.apply(
+            args["x"],
+            args["h0"],
+            Tensor(np.zeros((15, 4), np.float32)),
+            Tensor(np.zeros((15, 5))),
+            None,
+            None,
+            None,
+            False,
+            True,
+        )

@@ -180,8 +180,15 @@ def test_beam_search_finds_the_output_greedy_decoding_misses(length_penalty):
     model, src = TwoPathModel(), np.zeros((1, 1), dtype=np.int64)
     greedy, _ = greedy_decode(model, src, None, 5, TwoPathModel.BOS, TwoPathModel.EOS)
     assert greedy[0] == [TwoPathModel.A, 4]
-    best = beam_search(model, src, beam_width=2, max_len=5, length_penalty=length_penalty,
-                       bos_id=TwoPathModel.BOS, eos_id=TwoPathModel.EOS)
+    best = beam_search(
+        model,
+        src,
+        beam_width=2,
+        max_len=5,
+        length_penalty=length_penalty,
+        bos_id=TwoPathModel.BOS,
+        eos_id=TwoPathModel.EOS,
+    )
     assert best == [TwoPathModel.B]
     assert beam_search(model, src, beam_width=1, max_len=5, bos_id=0, eos_id=1) == greedy[0]
 

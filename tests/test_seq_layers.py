@@ -39,8 +39,15 @@ def configs(draw, max_layers: int = 3):
 def build(mode, cfg, impl, **extra):
     minigrad.manual_seed(cfg["seed"])
     return getattr(seq, mode)(
-        cfg["D"], cfg["H"], num_layers=cfg["num_layers"], bias=cfg["bias"], batch_first=cfg["batch_first"],
-        bidirectional=cfg["bidirectional"], impl=impl, dtype=np.float64, **extra,
+        cfg["D"],
+        cfg["H"],
+        num_layers=cfg["num_layers"],
+        bias=cfg["bias"],
+        batch_first=cfg["batch_first"],
+        bidirectional=cfg["bidirectional"],
+        impl=impl,
+        dtype=np.float64,
+        **extra,
     )
 
 
@@ -92,8 +99,13 @@ def test_layers_match_pytorch(mode, impl):
     def check(cfg):
         ours = build(mode, cfg, impl)
         theirs = getattr(torch.nn, mode)(
-            cfg["D"], cfg["H"], num_layers=cfg["num_layers"], bias=cfg["bias"], batch_first=cfg["batch_first"],
-            bidirectional=cfg["bidirectional"], dtype=torch.float64,
+            cfg["D"],
+            cfg["H"],
+            num_layers=cfg["num_layers"],
+            bias=cfg["bias"],
+            batch_first=cfg["batch_first"],
+            bidirectional=cfg["bidirectional"],
+            dtype=torch.float64,
         )
         theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
         x_np, lengths, states_np = batch(mode, cfg)
@@ -105,8 +117,9 @@ def test_layers_match_pytorch(mode, impl):
         if lengths is None:
             tout, th = theirs(tx, thx)
         else:
-            packed = pack_padded_sequence(tx, torch.tensor(lengths), batch_first=cfg["batch_first"],
-                                          enforce_sorted=False)
+            packed = pack_padded_sequence(
+                tx, torch.tensor(lengths), batch_first=cfg["batch_first"], enforce_sorted=False
+            )
             tout, th = theirs(packed, thx)
             tout, _ = pad_packed_sequence(tout, batch_first=cfg["batch_first"], total_length=cfg["T"])
         tfinals = th if mode == "LSTM" else (th,)
@@ -121,8 +134,7 @@ def test_layers_match_pytorch(mode, impl):
             np.testing.assert_allclose(s.grad, ts.grad.numpy(), rtol=1e-10, atol=1e-12)
         torch_params = dict(theirs.named_parameters())
         for name, p in ours.named_parameters():
-            np.testing.assert_allclose(p.grad, torch_params[name].grad.numpy(), rtol=1e-10, atol=1e-12,
-                                       err_msg=name)
+            np.testing.assert_allclose(p.grad, torch_params[name].grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
 
     check()
 
@@ -131,8 +143,14 @@ def test_layers_match_pytorch(mode, impl):
 # Gradients against finite differences (inputs, initial states, every parameter)
 # ------------------------------------------------------------------------------------------------
 
-VARIANTS = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("GRU", {}), ("GRU", {"reset_after": False}),
-            ("LSTM", {}), ("LSTM", {"forget_bias": 1.0})]
+VARIANTS = [
+    ("RNN", {}),
+    ("RNN", {"nonlinearity": "relu"}),
+    ("GRU", {}),
+    ("GRU", {"reset_after": False}),
+    ("LSTM", {}),
+    ("LSTM", {"forget_bias": 1.0}),
+]
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -48,9 +48,13 @@ def agree(name: str, actual, expected, tol: float) -> None:
 
 
 def rnn_parameters(rng, n_x, n_a, n_y):
-    return {"Wax": rng.normal(0, 0.8, (n_a, n_x)), "Waa": rng.normal(0, 0.8, (n_a, n_a)),
-            "ba": rng.normal(0, 0.5, (n_a, 1)), "Wya": rng.normal(0, 0.8, (n_y, n_a)),
-            "by": rng.normal(0, 0.5, (n_y, 1))}
+    return {
+        "Wax": rng.normal(0, 0.8, (n_a, n_x)),
+        "Waa": rng.normal(0, 0.8, (n_a, n_a)),
+        "ba": rng.normal(0, 0.5, (n_a, 1)),
+        "Wya": rng.normal(0, 0.8, (n_y, n_a)),
+        "by": rng.normal(0, 0.5, (n_y, 1)),
+    }
 
 
 def gate_parameters(rng, letters, n_x, n_a, n_y=None):
@@ -361,8 +365,13 @@ def test_clip_clips_every_gradient_and_leaves_the_rest(seed, max_value):
 
 
 def char_model(rng, vocab, n_a, scale=0.5):
-    return {"Wax": rng.normal(0, scale, (n_a, vocab)), "Waa": rng.normal(0, scale, (n_a, n_a)),
-            "Wya": rng.normal(0, scale, (vocab, n_a)), "ba": np.zeros((n_a, 1)), "by": np.zeros((vocab, 1))}
+    return {
+        "Wax": rng.normal(0, scale, (n_a, vocab)),
+        "Waa": rng.normal(0, scale, (n_a, n_a)),
+        "Wya": rng.normal(0, scale, (vocab, n_a)),
+        "ba": np.zeros((n_a, 1)),
+        "by": np.zeros((vocab, 1)),
+    }
 
 
 def notebook_sample(parameters, char_to_ix, seed):
@@ -479,8 +488,10 @@ def test_optimize_lowers_the_loss_on_a_tiny_corpus():
     a_prev = np.zeros((8, 1))
 
     def epoch_loss():
-        return sum(R.model_gradients([None] + [char_to_ix[c] for c in w], [char_to_ix[c] for c in w] + [0],
-                                     a_prev, p)[0] for w in words)
+        return sum(
+            R.model_gradients([None] + [char_to_ix[c] for c in w], [char_to_ix[c] for c in w] + [0], a_prev, p)[0]
+            for w in words
+        )
 
     initial = epoch_loss()
     for step in range(300):

@@ -77,7 +77,8 @@ def assert_same(loaded, original, where="obj") -> None:
     elif isinstance(original, float):
         assert type(loaded) is float, where
         assert (math.isnan(loaded) and math.isnan(original)) or struct.pack("<d", loaded) == struct.pack(
-            "<d", original), where
+            "<d", original
+        ), where
     else:
         assert type(loaded) is type(original) and loaded == original, where
 
@@ -99,13 +100,21 @@ def real_checkpoints() -> dict:
     for name, shape in [("weight_ih_l0", (12, 4)), ("weight_hh_l0", (12, 3)), ("bias_ih_l0", (12,))]:
         model[name] = g.standard_normal(shape).astype(np.float32)
     optimizer = {
-        "state": {i: {"step": 10, "exp_avg": np.zeros_like(w), "exp_avg_sq": np.ones_like(w)}
-                  for i, w in enumerate(model.values())},
+        "state": {
+            i: {"step": 10, "exp_avg": np.zeros_like(w), "exp_avg_sq": np.ones_like(w)}
+            for i, w in enumerate(model.values())
+        },
         "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "params": [0, 1, 2]}],
     }
     return {
-        "training": {"model": model, "optimizer": optimizer, "rng": minigrad.get_rng_state(),
-                     "scheduler": {"last_epoch": 4, "base_lrs": [1e-3]}, "epoch": 4, "step": 1000},
+        "training": {
+            "model": model,
+            "optimizer": optimizer,
+            "rng": minigrad.get_rng_state(),
+            "scheduler": {"last_epoch": 4, "base_lrs": [1e-3]},
+            "epoch": 4,
+            "step": 1000,
+        },
         "dtypes": {name: (g.random((3, 2)) * 100).astype(name) for name in DTYPES},
         "scalars": [None, True, 0, -1, 2**127 + 1, 1.5, math.nan, -math.inf, "", "ünïcode", np.float64(2.0)],
         "empty": {},
@@ -120,8 +129,11 @@ def real_checkpoints() -> dict:
 @st.composite
 def arrays(draw, dtypes=DTYPES):
     """Arrays of every allowed dtype and byte order, 0 to 4 dimensions, contiguous or not."""
-    array = draw(hnp.arrays(np.dtype(draw(st.sampled_from(dtypes))),
-                            hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)))
+    array = draw(
+        hnp.arrays(
+            np.dtype(draw(st.sampled_from(dtypes))), hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)
+        )
+    )
     if draw(st.booleans()):
         array = array.astype(array.dtype.newbyteorder(">"))
     layout = draw(st.sampled_from(["contiguous", "transposed", "reversed"]))
@@ -132,12 +144,23 @@ def arrays(draw, dtypes=DTYPES):
     return array
 
 
-leaves = (st.none() | st.booleans() | st.integers() | st.integers(-(2**130), 2**130) | st.floats() | st.text()
-          | arrays() | arrays([d for d in DTYPES if "complex" not in d]).map(Tensor))
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-(2**130), 2**130)
+    | st.floats()
+    | st.text()
+    | arrays()
+    | arrays([d for d in DTYPES if "complex" not in d]).map(Tensor)
+)
 structures = st.recursive(
     leaves,
-    lambda children: (st.lists(children, max_size=4) | st.lists(children, max_size=4).map(tuple)
-                      | st.dictionaries(st.text(max_size=8) | st.integers(), children, max_size=4)),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=4).map(tuple)
+        | st.dictionaries(st.text(max_size=8) | st.integers(), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -186,17 +209,20 @@ def test_saved_arrays_are_aligned_as_documented(tmp_path):
     assert [node["array"]["offset"] for node in header["root"]["list"]] == [0, 64, 128]
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({1, 2}, "a set is not one of"),
-    ([1, 2j], r"obj\[1\]: a complex"),
-    ({"a": object()}, r"obj\['a'\]: a object"),
-    (b"bytes", "a bytes"),
-    (np.array([None]), "dtype object"),
-    (np.array(["text"]), "dtype <U4"),
-    (np.ones(2, np.longdouble) if np.dtype(np.longdouble).itemsize > 8 else np.ones(2, "M8[s]"), "dtype"),
-    ({(1, 2): 3}, r"key \(1, 2\) is not a str or an int"),
-    ({True: 3}, "key True is not a str or an int"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({1, 2}, "a set is not one of"),
+        ([1, 2j], r"obj\[1\]: a complex"),
+        ({"a": object()}, r"obj\['a'\]: a object"),
+        (b"bytes", "a bytes"),
+        (np.array([None]), "dtype object"),
+        (np.array(["text"]), "dtype <U4"),
+        (np.ones(2, np.longdouble) if np.dtype(np.longdouble).itemsize > 8 else np.ones(2, "M8[s]"), "dtype"),
+        ({(1, 2): 3}, r"key \(1, 2\) is not a str or an int"),
+        ({True: 3}, "key True is not a str or an int"),
+    ],
+)
 def test_save_refuses_unsupported_objects_and_writes_nothing(tmp_path, bad, message):
     path = tmp_path / "ckpt.mg"
     save({"epoch": 1}, path)
@@ -275,6 +301,7 @@ def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch, fail
 
         monkeypatch.setattr(serialization, "_write_chunk", fail_midway)
     else:
+
         def fail(*args):
             raise OSError("disk full")
 
@@ -318,8 +345,14 @@ def test_truncated_file(tmp_path):
         refused(tmp_path / "cut.mg", blob[:cut], "truncated")
 
 
-@pytest.mark.parametrize("blob", [b"PK\x03\x04 a zip file, not ours " * 4, b"\x93NUMPY\x01\x00" + bytes(100),
-                                  craft({"root": None}, magic=b"MINIGRAF")])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"PK\x03\x04 a zip file, not ours " * 4,
+        b"\x93NUMPY\x01\x00" + bytes(100),
+        craft({"root": None}, magic=b"MINIGRAF"),
+    ],
+)
 def test_wrong_magic(tmp_path, blob):
     refused(tmp_path / "ckpt.mg", blob, "not a minigrad checkpoint")
 
@@ -328,46 +361,57 @@ def test_unsupported_version(tmp_path):
     refused(tmp_path / "ckpt.mg", craft({"root": None}, version=2), "unsupported format version 2")
 
 
-@pytest.mark.parametrize("header_bytes", [
-    b"\xff\xfe{}", b'{"root": ', b'{"root": NaN}', b'{"root": null, "root": 1}',
-    b"[" * 100_000 + b"]" * 100_000,
-])
+@pytest.mark.parametrize(
+    "header_bytes",
+    [
+        b"\xff\xfe{}",
+        b'{"root": ',
+        b'{"root": NaN}',
+        b'{"root": null, "root": 1}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+)
 def test_header_that_is_not_json(tmp_path, header_bytes):
     refused(tmp_path / "ckpt.mg", craft(header_bytes=header_bytes), "not valid UTF-8 JSON")
 
 
-@pytest.mark.parametrize("header, message", [
-    ([], "must be a JSON object"),
-    ({"root": None, "extra": 1}, "must be a JSON object"),
-    ({"Root": None}, "must be a JSON object"),
-    ({"root": 1.5}, "root is 1.5"),
-    ({"root": [1]}, "root is a JSON array"),
-    ({"root": {"int": 5}}, "not an int in decimal"),
-    ({"root": {"int": "1_000"}}, "not an int in decimal"),
-    ({"root": {"int": " 12"}}, "not an int in decimal"),
-    ({"root": {"int": "9" * 5000}}, "not an int in decimal"),
-    ({"root": {"float": 1.5}}, "not a float"),
-    ({"root": {"float": "one"}}, "not a float"),
-    ({"root": {"set": []}}, "unknown node"),
-    ({"root": {"list": [], "tuple": []}}, "one-name object"),
-    ({"root": {"list": {"a": None}}}, "must hold a JSON array"),
-    ({"root": {"dict": "ab"}}, "must hold a JSON array"),
-    ({"root": {"list": [None, {"bytes": "x"}]}}, r"root\[1\]: unknown node"),
-    ({"root": {"dict": [["a"]]}}, r"\[key, node\] pair"),
-    ({"root": {"dict": [[1, None]]}}, "a key of root"),
-    ({"root": {"dict": [[{"float": "0x1p+0"}, None]]}}, "a key of root"),
-    ({"root": {"dict": [["a", None], ["a", None]]}}, "key 'a' appears twice"),
-    ({"root": {"array": {"dtype": "float32", "shape": [0], "offset": 0}}}, "exactly dtype, shape, offset"),
-    ({"root": array_node(shape=[-1])}, "not a list of at most 64"),
-    ({"root": array_node(shape=[True, 8])}, "not a list of at most 64"),
-    ({"root": array_node(shape=[2.0])}, "not a list of at most 64"),
-    ({"root": array_node(shape="2")}, "not a list of at most 64"),
-    ({"root": array_node(shape=[1] * 65, nbytes=4)}, "not a list of at most 64"),
-    ({"root": array_node(offset=-64)}, "offset and nbytes must be"),
-    ({"root": array_node(nbytes="8")}, "offset and nbytes must be"),
-    ({"root": {"list": [{"list": []}] * 2 + [{"list": [{"list": [{"float": None}]}]}]}},
-     r"root\[2\]\[0\]\[0\]: None is not a float"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ([], "must be a JSON object"),
+        ({"root": None, "extra": 1}, "must be a JSON object"),
+        ({"Root": None}, "must be a JSON object"),
+        ({"root": 1.5}, "root is 1.5"),
+        ({"root": [1]}, "root is a JSON array"),
+        ({"root": {"int": 5}}, "not an int in decimal"),
+        ({"root": {"int": "1_000"}}, "not an int in decimal"),
+        ({"root": {"int": " 12"}}, "not an int in decimal"),
+        ({"root": {"int": "9" * 5000}}, "not an int in decimal"),
+        ({"root": {"float": 1.5}}, "not a float"),
+        ({"root": {"float": "one"}}, "not a float"),
+        ({"root": {"set": []}}, "unknown node"),
+        ({"root": {"list": [], "tuple": []}}, "one-name object"),
+        ({"root": {"list": {"a": None}}}, "must hold a JSON array"),
+        ({"root": {"dict": "ab"}}, "must hold a JSON array"),
+        ({"root": {"list": [None, {"bytes": "x"}]}}, r"root\[1\]: unknown node"),
+        ({"root": {"dict": [["a"]]}}, r"\[key, node\] pair"),
+        ({"root": {"dict": [[1, None]]}}, "a key of root"),
+        ({"root": {"dict": [[{"float": "0x1p+0"}, None]]}}, "a key of root"),
+        ({"root": {"dict": [["a", None], ["a", None]]}}, "key 'a' appears twice"),
+        ({"root": {"array": {"dtype": "float32", "shape": [0], "offset": 0}}}, "exactly dtype, shape, offset"),
+        ({"root": array_node(shape=[-1])}, "not a list of at most 64"),
+        ({"root": array_node(shape=[True, 8])}, "not a list of at most 64"),
+        ({"root": array_node(shape=[2.0])}, "not a list of at most 64"),
+        ({"root": array_node(shape="2")}, "not a list of at most 64"),
+        ({"root": array_node(shape=[1] * 65, nbytes=4)}, "not a list of at most 64"),
+        ({"root": array_node(offset=-64)}, "offset and nbytes must be"),
+        ({"root": array_node(nbytes="8")}, "offset and nbytes must be"),
+        (
+            {"root": {"list": [{"list": []}] * 2 + [{"list": [{"list": [{"float": None}]}]}]}},
+            r"root\[2\]\[0\]\[0\]: None is not a float",
+        ),
+    ],
+)
 def test_header_with_the_wrong_structure(tmp_path, header, message):
     refused(tmp_path / "ckpt.mg", craft(header, bytes(64)), message)
 
@@ -387,12 +431,15 @@ def test_deeply_nested_header_loads_or_is_refused(tmp_path, depth):
     assert loaded == []
 
 
-@pytest.mark.parametrize("node, data_nbytes", [
-    (array_node(offset=64), 64),  # past the end
-    (array_node(shape=[20], nbytes=80), 64),  # longer than the data section
-    (array_node(offset=8), 128),  # not aligned
-    (array_node(offset=2**64), 64),
-])
+@pytest.mark.parametrize(
+    "node, data_nbytes",
+    [
+        (array_node(offset=64), 64),  # past the end
+        (array_node(shape=[20], nbytes=80), 64),  # longer than the data section
+        (array_node(offset=8), 128),  # not aligned
+        (array_node(offset=2**64), 64),
+    ],
+)
 def test_array_outside_the_data_section(tmp_path, node, data_nbytes):
     refused(tmp_path / "ckpt.mg", craft({"root": node}, bytes(data_nbytes)), "data section")
 
@@ -529,7 +576,7 @@ def test_damaged_headers_with_a_valid_checksum_never_crash_the_parser(tmp_path, 
             damaged[position] = rng.choice([rng.randrange(256), *b'{}[]",:0123456789-'])
         path.write_bytes(bytes(damaged) + hashlib.sha256(damaged).digest())
         loaded = load_or_refuse(path)
-        for leaf in (_leaves(loaded) if loaded is not None else []):
+        for leaf in _leaves(loaded) if loaded is not None else []:
             assert not isinstance(leaf, np.ndarray) or leaf.dtype.name in DTYPES
 
 
@@ -565,8 +612,16 @@ def test_resuming_from_a_checkpoint_reproduces_the_uninterrupted_run(tmp_path):
     minigrad.manual_seed(0)
     model, optimizer, scheduler = build()
     train(model, optimizer, scheduler, 3)
-    save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-          "rng": minigrad.get_rng_state(), "step": 3}, tmp_path / "ckpt.mg")
+    save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": minigrad.get_rng_state(),
+            "step": 3,
+        },
+        tmp_path / "ckpt.mg",
+    )
     train(model, optimizer, scheduler, 4)
     expected = [p.data.copy() for p in model.parameters()]
 

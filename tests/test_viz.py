@@ -112,8 +112,10 @@ def test_edges_run_forward_from_inputs_to_outputs():
     x = minigrad.tensor([1.0, 2.0], requires_grad=True)
     y = x.exp()
     graph = parse(to_dot(y))
-    ids = {("x" if "(2,)" in a and "palegreen" not in a else "y" if "palegreen" in a else "op"): k
-           for k, a in graph["nodes"].items()}
+    ids = {
+        ("x" if "(2,)" in a and "palegreen" not in a else "y" if "palegreen" in a else "op"): k
+        for k, a in graph["nodes"].items()
+    }
     assert set(graph["edges"]) == {(ids["x"], ids["op"]), (ids["op"], ids["y"])}
 
 

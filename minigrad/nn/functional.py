@@ -21,9 +21,24 @@ from minigrad.random import Generator, numpy_generator
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding",
-    "l1_loss", "layer_norm", "linear", "log_softmax", "logsigmoid", "mse_loss", "nll_loss", "one_hot", "pad",
-    "relu", "sigmoid", "softmax", "tanh",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "embedding",
+    "l1_loss",
+    "layer_norm",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "pad",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
 ]
 
 
@@ -103,9 +118,7 @@ def _padding_index(padding_idx: int, num_embeddings: int) -> int:
     return padding_idx % num_embeddings
 
 
-def dropout(
-    input: Tensor, p: float = 0.5, training: bool = True, generator: Generator | None = None
-) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, generator: Generator | None = None) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the rest by 1/(1-p).
 
     The expected value is unchanged, so evaluation (``training=False``) is the identity. The mask is drawn
@@ -132,7 +145,7 @@ def layer_norm(
     The variance is the biased one (divide by N), as PyTorch's.
     """
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if tuple(input.shape[input.ndim - len(shape):]) != shape or len(shape) > input.ndim:
+    if tuple(input.shape[input.ndim - len(shape) :]) != shape or len(shape) > input.ndim:
         raise ValueError(
             f"layer_norm: normalized_shape {shape} must match the last dimensions of the input, "
             f"which has shape {tuple(input.shape)}"
@@ -157,8 +170,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
         num_classes = int(indices.max()) + 1 if indices.size else 0
     if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
         raise ValueError(
-            f"one_hot: class values must be in [0, {num_classes}), "
-            f"got min {indices.min()}, max {indices.max()}"
+            f"one_hot: class values must be in [0, {num_classes}), got min {indices.min()}, max {indices.max()}"
         )
     return Tensor((indices[..., None] == np.arange(num_classes)).astype(np.int64))
 
@@ -282,7 +294,7 @@ def _class_targets(input: Tensor, target: Any, ignore_index: int, name: str) -> 
     """Check class-index targets; return (targets with ignored entries set to 0, mask of kept entries)."""
     target = _array(target)
     cdim = _class_dim(input, name)
-    expected = tuple(input.shape[:cdim]) + tuple(input.shape[cdim + 1:])
+    expected = tuple(input.shape[:cdim]) + tuple(input.shape[cdim + 1 :])
     if target.dtype.kind not in "iu":
         raise TypeError(f"{name}: class-index targets must be integers, got dtype {target.dtype}")
     if tuple(target.shape) != expected:
@@ -524,4 +536,3 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction(reduction)
     _check_same_shape(input, target, "l1_loss")
     return _reduce(ops.abs(input - _tensor(target, input.dtype)), reduction)
-

@@ -18,8 +18,17 @@ from minigrad.random import Generator
 from minigrad.tensor import Tensor, get_default_dtype
 
 __all__ = [
-    "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "Linear", "LogSoftmax", "ReLU", "Sigmoid",
-    "Softmax", "Tanh",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "Identity",
+    "LayerNorm",
+    "Linear",
+    "LogSoftmax",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
 ]
 
 

@@ -70,6 +70,3 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
         raise ValueError("clip_value must not be NaN")
     for g in _grads(parameters):
         np.clip(g, -clip_value, clip_value, out=g)
-
-
-

@@ -106,9 +106,7 @@ class LRScheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything the schedule keeps except the optimizer (and functions): numbers, strings, lists."""
-        return {
-            key: _copy(value) for key, value in self.__dict__.items() if key not in self._exclude_from_state
-        }
+        return {key: _copy(value) for key, value in self.__dict__.items() if key not in self._exclude_from_state}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict()`` saved; the schedule then continues exactly where it stopped."""
@@ -170,9 +168,7 @@ class StepLR(LRScheduler):
         last_epoch: the index of the last epoch (-1: start).
     """
 
-    def __init__(
-        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
-    ) -> None:
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)

@@ -93,9 +93,7 @@ class Optimizer:
 
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(
-                    f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}"
-                )
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
             if p.data.dtype.kind != "f":
                 raise TypeError(
                     f"optimizer can only optimize Tensors of floating point dtype, but one of the params "
@@ -234,9 +232,7 @@ class Optimizer:
         for group, saved in zip(self.param_groups, saved_groups, strict=True):
             for p, k in zip(group["params"], saved["params"], strict=True):
                 if int(k) in saved_state:
-                    new_state[p] = {
-                        name: _cast_value(value, p, name) for name, value in saved_state[int(k)].items()
-                    }
+                    new_state[p] = {name: _cast_value(value, p, name) for name, value in saved_state[int(k)].items()}
             options = {key: value for key, value in saved.items() if key != "params"}
             for key, value in options.items():
                 if isinstance(self.defaults.get(key), tuple) and isinstance(value, list):
