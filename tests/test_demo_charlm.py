@@ -63,7 +63,7 @@ def test_no_network_and_no_cache_is_a_clear_error(tmp_path, monkeypatch):
         raise OSError("network is unreachable")
 
     monkeypatch.setenv("MINIGRAD_DATA", str(tmp_path / "empty-cache"))
-    monkeypatch.setattr(seq.datasets, "_download", offline)
+    monkeypatch.setattr(seq.datasets.corpora, "_download", offline)
     with pytest.raises(SystemExit, match="could not download tinyshakespeare") as e:
         demo.main(["--quick", "--out", str(tmp_path / "out")])
     assert "save it as" in str(e.value)

@@ -25,12 +25,12 @@ def fake_corpus(monkeypatch, tmp_path):
     """A small fake "tinyshakespeare" with its digest, and a network that must not be used unless a test says so."""
     content = b"First Citizen:\nBefore we proceed any further, hear me speak.\n"
     corpus = dataclasses.replace(datasets.CORPORA["tinyshakespeare"], sha256=hashlib.sha256(content).hexdigest())
-    monkeypatch.setitem(datasets.CORPORA, "tinyshakespeare", corpus)
+    monkeypatch.setitem(datasets.corpora.CORPORA, "tinyshakespeare", corpus)
 
     def no_network(url, timeout=30.0):
         raise urllib.error.URLError("no network in tests")
 
-    monkeypatch.setattr(datasets, "_download", no_network)
+    monkeypatch.setattr(datasets.corpora, "_download", no_network)
     return content, tmp_path / "cache"
 
 
@@ -65,7 +65,7 @@ def test_download_once_verified_and_atomic(fake_corpus, monkeypatch):
         calls.append(url)
         return content
 
-    monkeypatch.setattr(datasets, "_download", fake_download)
+    monkeypatch.setattr(datasets.corpora, "_download", fake_download)
     assert datasets.load_text("tinyshakespeare", cache_dir=cache) == content.decode()
     assert datasets.load_text("tinyshakespeare", cache_dir=cache) == content.decode()
     assert len(calls) == 1  # the second read comes from the cache
@@ -74,7 +74,7 @@ def test_download_once_verified_and_atomic(fake_corpus, monkeypatch):
 
 def test_download_with_wrong_digest_is_refused_and_not_written(fake_corpus, monkeypatch):
     _, cache = fake_corpus
-    monkeypatch.setattr(datasets, "_download", lambda url, timeout=30.0: b"something else")
+    monkeypatch.setattr(datasets.corpora, "_download", lambda url, timeout=30.0: b"something else")
     with pytest.raises(ValueError, match="SHA-256"):
         datasets.load_text("tinyshakespeare", cache_dir=cache)
     assert not (cache / "tinyshakespeare.txt").exists()

@@ -4,12 +4,14 @@
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
     >>> loss = nn.CrossEntropyLoss()(model(x), y)
 
-Where things live: ``module.py`` (Module, Parameter, containers), ``layers.py``, ``losses.py`` (loss modules),
-``functional.py`` (the functions behind both, ``minigrad.nn.functional``), ``init.py`` (initialisers),
-``utils.py`` (``clip_grad_norm_``, ``clip_grad_value_``).
+Where things live: ``module.py`` (Module, Parameter), ``container.py`` (Sequential, ModuleList,
+ModuleDict), ``layers.py``, ``losses.py`` (loss modules), ``functional.py`` (the functions behind both,
+``minigrad.nn.functional``), ``init.py`` (initialisers), ``utils.py`` (``clip_grad_norm_``,
+``clip_grad_value_``).
 """
 
 from minigrad.nn import functional, init, utils
+from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.layers import (
     Dropout,
     Embedding,
@@ -24,7 +26,7 @@ from minigrad.nn.layers import (
     Tanh,
 )
 from minigrad.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
-from minigrad.nn.module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from minigrad.nn.module import Module, Parameter
 
 __all__ = [
     "BCELoss",
