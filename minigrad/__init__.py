@@ -7,16 +7,17 @@
     >>> x.grad
     array([2., 4., 6.], dtype=float32)
 
-Where things live: ``tensor.py`` (the Tensor), ``autograd.py`` (Function and the backward engine),
-``ops/`` (every op, one class each), ``gradcheck.py`` (finite-difference checks), ``testing.py``
-(hypothesis strategies for your own tests), ``random.py`` (seeding), ``viz.py`` (the graph as a
-picture), ``nn/`` (modules, layers, losses,
+Where things live: ``autograd/`` (start with ``autograd/readable.py``: backpropagation in one function;
+then ``Function``, grad mode and the engine), ``tensor.py`` (the Tensor), ``tensor_methods.py`` (its op
+methods), ``creation.py`` (``zeros``, ``randn``, ...), ``ops/`` (every op, one class each),
+``gradcheck.py`` (finite-difference checks), ``testing.py`` (hypothesis strategies for your own tests),
+``random.py`` (seeding), ``viz.py`` (the graph as a picture), ``nn/`` (modules, layers, losses,
 initialisers), ``optim/`` (optimizers, schedulers), ``serialization.py`` (``save``/``load``, no pickle).
 """
 
 import numpy as np
 
-from minigrad import nn, ops, optim, viz
+from minigrad import autograd, nn, ops, optim, viz
 from minigrad.autograd import (
     AnomalyError,
     Function,
@@ -24,66 +25,18 @@ from minigrad.autograd import (
     detect_anomaly,
     enable_grad,
     grad,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
 )
-from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.ops import (
-    abs,
-    cat,
-    chunk,
-    clamp,
-    clip,
-    clone,
-    concatenate,
-    cos,
-    exp,
-    expand,
-    flatten,
-    flip,
-    gather,
-    log,
-    log_softmax,
-    logsumexp,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    pad,
-    permute,
-    relu,
-    reshape,
-    sigmoid,
-    sin,
-    softmax,
-    split,
-    sqrt,
-    squeeze,
-    stack,
-    sum,
-    swapaxes,
-    take,
-    tanh,
-    transpose,
-    unbind,
-    unsqueeze,
-    var,
-    where,
-)
-from minigrad.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from minigrad.serialization import CheckpointError, load, save
-from minigrad.tensor import (
-    Tensor,
+from minigrad.creation import (
     arange,
     empty,
     eye,
     from_numpy,
     full,
     full_like,
-    get_default_dtype,
     linspace,
     ones,
     ones_like,
@@ -92,11 +45,18 @@ from minigrad.tensor import (
     randint,
     randn,
     randn_like,
-    set_default_dtype,
     tensor,
     zeros,
     zeros_like,
 )
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from minigrad.serialization import CheckpointError, load, save
+from minigrad.tensor import Tensor, get_default_dtype, set_default_dtype
+
+for _name in ops.FUNCTIONS:  # every op function (minigrad.tanh, ...), from the op modules' own lists
+    globals()[_name] = getattr(ops, _name)
+del _name
 
 float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
@@ -111,31 +71,19 @@ __all__ = [
     "GradcheckError",
     "IndexGrad",
     "Tensor",
-    "abs",
     "arange",
+    "autograd",
     "bool_",
-    "cat",
-    "chunk",
-    "clamp",
-    "clip",
-    "clone",
-    "concatenate",
-    "cos",
     "detect_anomaly",
     "empty",
     "enable_grad",
-    "exp",
-    "expand",
     "eye",
-    "flatten",
-    "flip",
     "float16",
     "float32",
     "float64",
     "from_numpy",
     "full",
     "full_like",
-    "gather",
     "get_default_dtype",
     "get_rng_state",
     "grad",
@@ -143,57 +91,30 @@ __all__ = [
     "initial_seed",
     "int32",
     "int64",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "linspace",
     "load",
-    "log",
-    "log_softmax",
-    "logsumexp",
     "manual_seed",
-    "matmul",
-    "max",
-    "maximum",
-    "mean",
-    "min",
-    "minimum",
     "nn",
     "no_grad",
     "ones",
     "ones_like",
     "ops",
     "optim",
-    "pad",
-    "permute",
     "rand",
     "rand_like",
     "randint",
     "randn",
     "randn_like",
-    "relu",
-    "reshape",
     "save",
     "seed",
     "set_default_dtype",
     "set_grad_enabled",
     "set_rng_state",
-    "sigmoid",
-    "sin",
-    "softmax",
-    "split",
-    "sqrt",
-    "squeeze",
-    "stack",
-    "sum",
-    "swapaxes",
-    "take",
-    "tanh",
     "tensor",
-    "transpose",
-    "unbind",
-    "unsqueeze",
-    "var",
     "viz",
-    "where",
     "zeros",
     "zeros_like",
+    *ops.FUNCTIONS,
 ]

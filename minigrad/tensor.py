@@ -1,8 +1,10 @@
 """The Tensor: a NumPy array (``.data``) plus what autograd needs to know about it.
 
 A tensor made by the user is a *leaf*. A tensor made by an op keeps that op's ``ctx`` (``grad_fn``),
-which keeps the op's inputs: that chain is the graph ``backward()`` walks. Methods here only check
-their arguments and call the ops in ``minigrad.ops``; all the math lives there.
+which keeps the op's inputs: that chain is the graph ``backward()`` walks. This file holds what a tensor
+*is*: its data and dtype, its gradient, its place in the graph, its in-place safety, and Python's
+operators. The methods that call an op (``exp``, ``sum``, ``reshape``, ...) are in ``tensor_methods.py``;
+the functions that make tensors (``zeros``, ``randn``, ...) in ``creation.py``; all the math in ``ops/``.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import autograd
 from minigrad import ops as F
-from minigrad.autograd import _GradMode, run_backward
-from minigrad.random import numpy_generator
+from minigrad.autograd import engine
+from minigrad.autograd.engine import RETAIN_GRAD
+from minigrad.autograd.function import Function, version_counter
+from minigrad.autograd.grad_mode import is_grad_enabled
+from minigrad.tensor_methods import TensorMethods
 
 
 class _Defaults:
@@ -79,7 +83,7 @@ class _Handle:
             self._hooks.remove(self._fn)
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that can record the operations applied to it and compute gradients.
 
     Args:
@@ -89,7 +93,8 @@ class Tensor:
         dtype: convert to this dtype.
 
     ``.data`` is the NumPy array; ``.grad`` is a NumPy array of the same shape, or None until a
-    backward pass reaches the tensor.
+    backward pass reaches the tensor. The op methods (``exp``, ``sum``, ...) come from
+    ``TensorMethods`` (``tensor_methods.py``).
     """
 
     __slots__ = (
@@ -99,7 +104,7 @@ class Tensor:
         "_g",  # gradient being accumulated during a backward pass
         "_gown",  # whether _g is a buffer the engine owns (it can add into it in place)
         "_hooks",  # None, or functions called with this tensor's gradient during backward
-        "_index",  # which output of its op this tensor is (ops with several outputs)
+        "_output_nr",  # which output of its op this tensor is (set only by ops with several outputs)
         "_requires_grad",
         "_vc",  # None, or the VersionCounter shared with views (made at the first in-place change)
         "data",
@@ -109,12 +114,29 @@ class Tensor:
     __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__ instead of converting the tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = _to_array(data, dtype)
+        array = _to_array(data, dtype)
         if requires_grad:
-            _check_grad_dtype(self.data.dtype)
-        self._requires_grad = bool(requires_grad)
+            _check_grad_dtype(array.dtype)
+        self._init(array, bool(requires_grad), None)
+
+    @classmethod
+    def _from_op(cls, array: Any, grad_fn: Function | None) -> Tensor:
+        """The output of an op: ``Function.apply`` makes every op's output here.
+
+        ``grad_fn`` is the op's ctx when the op was recorded (the output requires grad), else None.
+        """
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)  # NumPy returns scalars for 0-d results
+        t = _new(cls)
+        t._init(array, grad_fn is not None, grad_fn)
+        return t
+
+    def _init(self, array: np.ndarray, requires_grad: bool, grad_fn: Function | None) -> None:
+        """Set every slot (the one place that lists them)."""
+        self.data = array
         self.grad = None
-        self._ctx = None
+        self._requires_grad = requires_grad
+        self._ctx = grad_fn
         self._deps = 0
         self._g = None
         self._hooks = None
@@ -161,13 +183,18 @@ class Tensor:
         return F.permute(self, tuple(range(self.ndim))[::-1]) if self.ndim > 1 else self
 
     @property
-    def grad_fn(self) -> autograd.Function | None:
+    def grad_fn(self) -> Function | None:
         """The op that made this tensor (its ctx), or None for a leaf."""
         return self._ctx
 
     @property
     def is_leaf(self) -> bool:
         return self._ctx is None
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of its ``grad_fn`` this tensor is (0 unless the op has several outputs)."""
+        return getattr(self, "_output_nr", 0)
 
     @property
     def _version(self) -> int:
@@ -253,8 +280,7 @@ class Tensor:
         ``gradient`` is needed unless this tensor has a single element. The values saved for backward
         are freed afterwards unless ``retain_graph=True``.
         """
-        seed = autograd._seed_gradient(self, gradient)
-        run_backward([self], [seed], retain_graph=retain_graph)
+        engine.backward([self], [gradient], retain_graph=retain_graph)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self._ctx is not None and not requires_grad:
@@ -270,7 +296,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data (shared memory and version counter), cut from the graph."""
         t = Tensor(self.data)
-        t._vc = autograd.version_counter(self)
+        t._vc = version_counter(self)
         return t
 
     def detach_(self) -> Tensor:
@@ -285,11 +311,11 @@ class Tensor:
         if self._ctx is not None and not self.retains_grad:
             if self._hooks is None:
                 self._hooks = []
-            self._hooks.append(autograd.RETAIN_GRAD)
+            self._hooks.append(RETAIN_GRAD)
 
     @property
     def retains_grad(self) -> bool:
-        return self._hooks is not None and autograd.RETAIN_GRAD in self._hooks
+        return self._hooks is not None and RETAIN_GRAD in self._hooks
 
     def register_hook(self, hook: Callable[[np.ndarray], np.ndarray | None]) -> _Handle:
         """Call ``hook(grad)`` with this tensor's total gradient (a NumPy array) during backward.
@@ -309,7 +335,7 @@ class Tensor:
     # ------------------------------------------------------------------------------------------
 
     def _check_inplace(self, other: Any = None) -> None:
-        if not _GradMode.enabled:
+        if not is_grad_enabled():
             return
         if self._requires_grad and self._ctx is None:
             raise RuntimeError(
@@ -329,7 +355,7 @@ class Tensor:
             )
 
     def _bump(self) -> Tensor:
-        autograd.version_counter(self).bump()
+        version_counter(self).bump()
         return self
 
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -383,7 +409,7 @@ class Tensor:
         Python rebinds the name to what this returns, so ``loss += step_loss`` builds the graph as
         PyTorch's does; only another name bound to the old tensor keeps the old value.
         """
-        if _GradMode.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+        if is_grad_enabled() and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
             if self._requires_grad and self._ctx is None:
                 self._check_inplace(other)  # a leaf that requires grad: PyTorch's error
             return op(self, other)
@@ -481,193 +507,6 @@ class Tensor:
     def __getitem__(self, key: Any) -> Tensor:
         return F.Index.apply(self, _key(key))
 
-    # ------------------------------------------------------------------------------------------
-    # Methods: the ops of minigrad.ops (see there for the math)
-    # ------------------------------------------------------------------------------------------
-
-    def exp(self) -> Tensor:
-        return F.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return F.Log.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return F.Sqrt.apply(self)
-
-    def sin(self) -> Tensor:
-        return F.Sin.apply(self)
-
-    def cos(self) -> Tensor:
-        return F.Cos.apply(self)
-
-    def abs(self) -> Tensor:
-        return F.Abs.apply(self)
-
-    def tanh(self) -> Tensor:
-        return F.Tanh.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.Sigmoid.apply(self)
-
-    def relu(self) -> Tensor:
-        return F.Relu.apply(self)
-
-    def pow(self, exponent: Any) -> Tensor:
-        return F.Pow.apply(self, exponent)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return F.clip(self, min, max)
-
-    clamp = clip
-
-    def maximum(self, other: Any) -> Tensor:
-        return F.Maximum.apply(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return F.Minimum.apply(self, other)
-
-    def matmul(self, other: Any) -> Tensor:
-        return F.MatMul.apply(self, other)
-
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
-        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
-        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
-        """The largest values (values only, as ``torch.amax``; ``argmax`` gives the indices)."""
-        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
-        """The smallest values (values only, as ``torch.amin``; ``argmin`` gives the indices)."""
-        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    amax = max
-    amin = min
-
-    def var(
-        self,
-        axis: Any = None,
-        keepdims: bool = False,
-        correction: int = 1,
-        *,
-        dim: Any = None,
-        keepdim: Any = None,
-        unbiased: bool | None = None,
-    ) -> Tensor:
-        return F.var(self, axis, keepdims, correction, dim=dim, keepdim=keepdim, unbiased=unbiased)
-
-    def std(self, axis: Any = None, keepdims: bool = False, correction: int = 1, **kw: Any) -> Tensor:
-        return self.var(axis, keepdims, correction, **kw).sqrt()
-
-    def logsumexp(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Tensor:
-        return F.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
-        return F.softmax(self, axis, dim=dim)
-
-    def log_softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
-        return F.log_softmax(self, axis, dim=dim)
-
-    def argmax(
-        self, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
-    ) -> Tensor:
-        """Indices of the largest values (no gradient)."""
-        axis = axis if dim is None else dim
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims if keepdim is None else keepdim))
-
-    def argmin(
-        self, axis: int | None = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None
-    ) -> Tensor:
-        """Indices of the smallest values (no gradient)."""
-        axis = axis if dim is None else dim
-        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims if keepdim is None else keepdim))
-
-    def any(self) -> bool:
-        return bool(self.data.any())
-
-    def all(self) -> bool:
-        return bool(self.data.all())
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return F.reshape(self, *shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return F.reshape(self, *shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return F.flatten(self, start_dim, end_dim)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return F.squeeze(self, dim)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return F.unsqueeze(self, dim)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return F.permute(self, *dims)
-
-    def transpose(self, dim0: int = -2, dim1: int = -1) -> Tensor:
-        """Swap two axes (PyTorch's meaning; ``permute`` reorders all of them)."""
-        return F.transpose(self, dim0, dim1)
-
-    swapaxes = transpose
-
-    def expand(self, *shape: Any) -> Tensor:
-        return F.expand(self, *shape)
-
-    def broadcast_to(self, shape: Any) -> Tensor:
-        return F.expand(self, tuple(shape))
-
-    def flip(self, dims: Any) -> Tensor:
-        return F.flip(self, dims)
-
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
-        return F.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        return F.chunk(self, chunks, dim)
-
-    def unbind(self, dim: int = 0) -> tuple:
-        return F.unbind(self, dim)
-
-    def gather(self, dim: int, index: Any) -> Tensor:
-        return F.gather(self, dim, index)
-
-    def take(self, indices: Any, axis: int = 0) -> Tensor:
-        return F.take(self, indices, axis)
-
-    def clone(self) -> Tensor:
-        return F.Clone.apply(self)
-
-    def astype(self, dtype: Any) -> Tensor:
-        """This tensor converted to ``dtype`` (differentiable between floating dtypes)."""
-        dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
-            return self
-        if self._requires_grad and _GradMode.enabled and dtype.kind != "f":
-            return Tensor(self.data.astype(dtype))  # integers carry no gradient
-        return F.Cast.apply(self, dtype)
-
-    def to(self, dtype: Any) -> Tensor:
-        return self.astype(dtype)
-
-    def float(self) -> Tensor:
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        return self.astype(np.float64)
-
-    def long(self) -> Tensor:
-        return self.astype(np.int64)
-
-    def int(self) -> Tensor:
-        return self.astype(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.astype(np.bool_)
-
 
 # ------------------------------------------------------------------------------------------------
 # Helpers
@@ -696,110 +535,4 @@ def _index_array(t: Tensor) -> np.ndarray:
     return t.data
 
 
-autograd._Tensor = Tensor  # the engine builds op outputs as Tensors
-
-
-# ------------------------------------------------------------------------------------------------
-# Making tensors
-# ------------------------------------------------------------------------------------------------
-
-
-def _shape_arg(shape: tuple) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
-
-
-def _float_dtype(dtype: Any) -> np.dtype:
-    return _Defaults.dtype if dtype is None else np.dtype(dtype)
-
-
-def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
-    return Tensor(array, requires_grad=requires_grad)
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """A new tensor holding a copy of ``data`` (as ``torch.tensor``)."""
-    return Tensor(_to_array(data, dtype, copy=True), requires_grad=requires_grad)
-
-
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``array`` (as ``torch.from_numpy``)."""
-    return Tensor(array)
-
-
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
-
-
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
-
-
-def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.empty(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
-
-
-def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if dtype is None:
-        dtype = _Defaults.dtype if isinstance(fill_value, float) else np.asarray(fill_value).dtype
-    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad)
-
-
-def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros_like(_data(t), dtype=dtype), requires_grad)
-
-
-def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones_like(_data(t), dtype=dtype), requires_grad)
-
-
-def full_like(t: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.full_like(_data(t), fill_value, dtype=dtype), requires_grad)
-
-
-def randn(*shape: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of the standard normal distribution (from ``generator`` or the global one)."""
-    rng = numpy_generator(generator)
-    return _make(rng.standard_normal(_shape_arg(shape)).astype(_float_dtype(dtype)), requires_grad)
-
-
-def rand(*shape: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of the uniform distribution on [0, 1)."""
-    rng = numpy_generator(generator)
-    return _make(rng.random(_shape_arg(shape)).astype(_float_dtype(dtype)), requires_grad)
-
-
-def randint(low: int, high: int | None = None, size: Any = (), generator: Any = None) -> Tensor:
-    """Random integers in [low, high) (or [0, low) with one bound), int64."""
-    if high is None:
-        low, high = 0, low
-    rng = numpy_generator(generator)
-    return Tensor(rng.integers(low, high, size=size, dtype=np.int64))
-
-
-def randn_like(t: Any, generator: Any = None, dtype: Any = None) -> Tensor:
-    return randn(*np.shape(_data(t)), generator=generator, dtype=dtype or _data(t).dtype)
-
-
-def rand_like(t: Any, generator: Any = None, dtype: Any = None) -> Tensor:
-    return rand(*np.shape(_data(t)), generator=generator, dtype=dtype or _data(t).dtype)
-
-
-def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None) -> Tensor:
-    """Evenly spaced values in [start, end): int64 for integer arguments, else the default float dtype."""
-    if end is None:
-        start, end = 0, start
-    if dtype is None:
-        whole = all(isinstance(v, int | np.integer) for v in (start, end, step))
-        dtype = np.int64 if whole else _Defaults.dtype
-    return Tensor(np.arange(start, end, step, dtype=dtype))
-
-
-def linspace(start: float, end: float, steps: int, dtype: Any = None) -> Tensor:
-    return Tensor(np.linspace(start, end, steps, dtype=_float_dtype(dtype)))
-
-
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+_new = object.__new__

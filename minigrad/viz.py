@@ -75,7 +75,7 @@ def graph_nodes(tensor: Tensor, max_nodes: int | None = None) -> tuple[list, lis
     while head < len(queue):
         t = queue[head]
         head += 1
-        ctx = t._ctx
+        ctx = t.grad_fn
         if ctx is None or id(ctx) in seen:
             continue
         if max_nodes is not None and len(tensors) + len(ops) >= max_nodes:
@@ -150,7 +150,7 @@ def _assign_steps(steps: list) -> dict:
                 continue
             seen.add(id(t))
             claim(id(t), k)
-            ctx = t._ctx
+            ctx = t.grad_fn
             if ctx is None:
                 continue
             if id(ctx) not in seen:
@@ -175,8 +175,8 @@ def _tensor_label(t: Tensor, names: dict, show_grad: bool) -> str:
     lines = []
     if id(t) in names:
         lines.append(names[id(t)])
-    if t._ctx is not None and t._ctx._n_out > 1 and hasattr(t, "_index"):
-        lines.append(f"output {t._index}")
+    if t.grad_fn is not None and t.grad_fn.num_outputs > 1:
+        lines.append(f"output {t.output_nr}")
     lines.append(f"{tuple(t.shape)} {t.dtype}")
     lines.append(f"requires_grad={t.requires_grad}")
     if show_grad and t.grad is not None:
@@ -241,7 +241,7 @@ def to_dot(
     for t in tensors:
         if t is tensor:
             fill = "palegreen"
-        elif t._ctx is None and t.requires_grad:
+        elif t.grad_fn is None and t.requires_grad:
             fill = "lightblue"
         else:
             fill = "white"
@@ -256,9 +256,9 @@ def to_dot(
     frontier = []  # nodes whose inputs were not drawn (max_nodes)
     outputs_of: dict = {}
     for t in tensors:
-        if t._ctx is not None:
-            if id(t._ctx) in oid:
-                outputs_of.setdefault(id(t._ctx), []).append(t)
+        if t.grad_fn is not None:
+            if id(t.grad_fn) in oid:
+                outputs_of.setdefault(id(t.grad_fn), []).append(t)
             else:
                 frontier.append(tid[id(t)])
     for ctx in ops:

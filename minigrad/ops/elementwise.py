@@ -13,6 +13,52 @@ import numpy as np
 
 from minigrad.autograd import Function
 
+__all__ = [
+    "Abs",
+    "Add",
+    "Cast",
+    "Clip",
+    "Clone",
+    "Cos",
+    "Div",
+    "Exp",
+    "Log",
+    "Maximum",
+    "Minimum",
+    "Mul",
+    "Neg",
+    "Pow",
+    "Relu",
+    "Sigmoid",
+    "Sin",
+    "Sqrt",
+    "Sub",
+    "Tanh",
+    "Where",
+    "abs",
+    "add",
+    "clamp",
+    "clip",
+    "clone",
+    "cos",
+    "div",
+    "exp",
+    "log",
+    "maximum",
+    "minimum",
+    "mul",
+    "neg",
+    "pow",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "sub",
+    "tanh",
+    "where",
+]
+
+
 # ------------------------------------------------------------------------------------------------
 # Arithmetic
 # ------------------------------------------------------------------------------------------------

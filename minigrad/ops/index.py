@@ -14,6 +14,14 @@ import numpy as np
 from minigrad.autograd import Function, IndexGrad
 from minigrad.ops.reduce import normalize_axis
 
+__all__ = [
+    "Gather",
+    "Index",
+    "Take",
+    "gather",
+    "take",
+]
+
 
 def is_basic_index(key: Any) -> bool:
     """True for keys made only of ints, slices, None and Ellipsis: NumPy returns a view, no repeats."""

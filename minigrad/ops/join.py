@@ -15,6 +15,21 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.ops.reduce import normalize_axis
 
+__all__ = [
+    "Cat",
+    "Pad",
+    "Split",
+    "Stack",
+    "Unbind",
+    "cat",
+    "chunk",
+    "concatenate",
+    "pad",
+    "split",
+    "stack",
+    "unbind",
+]
+
 
 class Cat(Function):
     """the inputs joined along an existing axis"""

@@ -8,6 +8,11 @@ import numpy as np
 
 from minigrad.autograd import Function
 
+__all__ = [
+    "MatMul",
+    "matmul",
+]
+
 
 class MatMul(Function):
     """a @ b with NumPy's rules: 1-D operands are promoted to a row (a) or a column (b), leading

@@ -13,6 +13,25 @@ import numpy as np
 
 from minigrad.autograd import Function
 
+__all__ = [
+    "LogSoftmax",
+    "LogSumExp",
+    "Max",
+    "Mean",
+    "Min",
+    "Softmax",
+    "Sum",
+    "Var",
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "softmax",
+    "sum",
+    "var",
+]
+
 
 def normalize_axis(axis: Any, ndim: int) -> tuple:
     """``axis`` as a sorted tuple of non-negative ints (all axes for None), with a clear error when out of range."""

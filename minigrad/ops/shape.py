@@ -15,6 +15,24 @@ import numpy as np
 from minigrad.autograd import Function
 from minigrad.ops.reduce import normalize_axis
 
+__all__ = [
+    "Expand",
+    "Flip",
+    "Permute",
+    "Reshape",
+    "broadcast_to",
+    "expand",
+    "flatten",
+    "flip",
+    "permute",
+    "reshape",
+    "squeeze",
+    "swapaxes",
+    "transpose",
+    "unsqueeze",
+    "view",
+]
+
 
 class Reshape(Function):
     """x with a new shape (same elements in the same order)"""
