@@ -27,17 +27,24 @@ The converters (``rnn_to_seq``/``rnn_from_seq``, ``lstm_...``, ``gru_...``, ``re
 per gate where the course has one (the course's goes to ``bias_ih``, ``bias_hh`` is 0), and seq's GRU
 update gate z is the course's 1 - Γu (its weights are the negated Wu, bu; see ``gru_to_seq``).
 
-The dinosaur notebook calls the RNN's bias ``b`` (gradient ``db``) where the "step by step" notebook says
+The dinosaur assignment calls the RNN's bias ``b`` (gradient ``db``) where the "Step by Step" notebook says
 ``ba``; these functions read either and write what they were given.
 
 Every function works on plain NumPy arrays (no minigrad), so it reads as you wrote it.
 
 Where things are: ``step_by_step`` (the "Step by Step" notebook: the cells and their backward passes),
-``dinosaurus`` (the character-level language model of the dinosaur-names assignment) and ``convert``
+``dinosaurus`` (the course's Assignment 2, the dinosaur-names character model, as written) and ``convert``
 (the course's dictionaries to and from ``seq``'s state dicts). Everything is importable from
-``seq.reference`` itself.
+``seq.reference`` itself, with one exception: two notebooks define ``rnn_forward`` and ``rnn_backward``.
+``seq.reference.rnn_forward(x, a0, parameters)`` and ``rnn_backward(da, caches)`` are the "Step by Step"
+notebook's; the dinosaur assignment's ``rnn_forward(X, Y, a0, parameters)`` and
+``rnn_backward(X, Y, parameters, cache)`` (with its utilities and ``model``) are in
+``seq.reference.dinosaurus``: ``from seq.reference.dinosaurus import *`` gives that notebook's names.
+``seq.reference.clip``, ``sample`` and ``optimize`` are the assignment's (``clip`` takes its bound as
+``maxValue``, the course's name, or ``max_value``).
 """
 
+from seq.reference import dinosaurus
 from seq.reference.convert import (
     GRU_GATES,
     LSTM_GATES,
@@ -73,6 +80,7 @@ __all__ = [
     "GRU_GATES",
     "LSTM_GATES",
     "clip",
+    "dinosaurus",
     "gru_backward",
     "gru_cell_backward",
     "gru_cell_forward",
