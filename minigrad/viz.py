@@ -29,6 +29,9 @@ groups it. Step t's box holds every node computed between a<t-1> and a<t>: what 
 reaches before it meets another step's state. A node reached from several steps (a weight shared by all
 steps, the input projection of the whole sequence) stays outside the boxes, where it belongs.
 
+In a Jupyter notebook, ``draw_dot(loss)`` displays the graph inline (an SVG where Graphviz is installed,
+the DOT text otherwise), as micrograd's ``draw_dot`` does.
+
 ``render(tensor, "graph.svg")`` draws the picture through the ``graphviz`` package (``pip install
 "minigrad[viz]"`` and the Graphviz ``dot`` program); without them it writes ``graph.dot`` and says how
 to render it.
@@ -44,7 +47,7 @@ import numpy as np
 
 from minigrad.tensor import Tensor
 
-__all__ = ["graph_nodes", "render", "to_dot"]
+__all__ = ["Graph", "draw_dot", "graph_nodes", "render", "to_dot"]
 
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
@@ -335,19 +338,63 @@ def render(tensor: Tensor, path: str | Path, **kwargs: Any) -> Path:
             raise ValueError(f"render: unknown suffix {path.suffix!r}; use .svg, .png, .pdf or .dot")
         path.write_text(dot)
         return path
-    reason = None
-    try:
-        import graphviz
-
-        image = graphviz.Source(dot).pipe(format=fmt)
-    except ImportError:
-        reason = 'the graphviz package is not installed (pip install "minigrad[viz]")'
-    except Exception as error:  # graphviz.ExecutableNotFound, or dot failing
-        reason = f"Graphviz's dot program did not run ({type(error).__name__}: {error})"
-    if reason is None:
+    image, reason = _pipe(dot, fmt)
+    if image is not None:
         path.write_bytes(image)
         return path
     fallback = path.with_suffix(".dot")
     fallback.write_text(dot)
     print(f"{reason}.\nWrote {fallback} instead; render it with:\n  dot -T{fmt} {fallback} -o {path}")
     return fallback
+
+
+def _pipe(dot: str, fmt: str) -> tuple[bytes | None, str | None]:
+    """``(image, None)`` made by Graphviz, or ``(None, why not)`` when its package or program is missing."""
+    try:
+        import graphviz
+
+        return graphviz.Source(dot).pipe(format=fmt), None
+    except ImportError:
+        return None, 'the graphviz package is not installed (pip install "minigrad[viz]")'
+    except Exception as error:  # graphviz.ExecutableNotFound, or dot failing
+        return None, f"Graphviz's dot program did not run ({type(error).__name__}: {error})"
+
+
+# ------------------------------------------------------------------------------------------------
+# In a notebook
+# ------------------------------------------------------------------------------------------------
+
+
+class Graph:
+    """A recorded graph that displays itself in Jupyter: a picture where Graphviz is installed, else its DOT text.
+
+    ``draw_dot(loss)`` makes one; as the last expression of a cell it is drawn inline, as micrograd's
+    ``draw_dot`` is. ``graph.source`` is the DOT text; ``str(graph)`` too.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """What Jupyter displays: SVG made by Graphviz, or the DOT text (with how to get the picture)."""
+        svg, reason = _pipe(self.source, "svg")
+        if svg is not None:
+            return {"image/svg+xml": svg.decode("utf-8"), "text/plain": self.source}
+        return {"text/plain": f"{self.source}\n// {reason}: this is the graph's DOT text"}
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        return f"<minigrad.viz.Graph: {self.source.count(' -> ')} edges; display it in a notebook or print .source>"
+
+
+def draw_dot(tensor: Tensor, **kwargs: Any) -> Graph:
+    """The graph of ``tensor`` as a ``Graph``, drawn inline when it is the last expression of a notebook cell.
+
+    Takes ``to_dot``'s options (``group=``, ``names=``, ``max_nodes=``, ...). In a notebook::
+
+        from minigrad.viz import draw_dot
+        draw_dot(loss)                       # the picture (SVG) with Graphviz, else the DOT text
+    """
+    return Graph(to_dot(tensor, **kwargs))

@@ -11,7 +11,7 @@ import pytest
 
 import minigrad
 import seq
-from minigrad.viz import graph_nodes, render, to_dot
+from minigrad.viz import draw_dot, graph_nodes, render, to_dot
 
 NODE = re.compile(r"^\s*(\w+) \[(.*)\];$")
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)( \[.*\])?;$")
@@ -274,3 +274,46 @@ def test_a_cells_layer_is_grouped_by_the_states_its_output_stacks():
     assert list(graph["clusters"]) == [f"t={t}" for t in range(1, 6)]
     sizes = [len(ids) for ids in graph["clusters"].values()]
     assert sizes[1:] == [sizes[1]] * 4 and sizes[0] == sizes[1] + 1  # step 1 also holds the zero a<0>
+
+
+# ------------------------------------------------------------------------------------------------
+# In a notebook: draw_dot displays inline
+# ------------------------------------------------------------------------------------------------
+
+
+def test_draw_dot_displays_svg_when_graphviz_works(monkeypatch):
+    class Source:
+        def __init__(self, text):
+            self.text = text
+
+        def pipe(self, format):
+            return f"<svg>{format}:{len(self.text)}</svg>".encode()
+
+    monkeypatch.setitem(sys.modules, "graphviz", types.SimpleNamespace(Source=Source))
+    y = (minigrad.tensor([1.0, 2.0], requires_grad=True).tanh() * 3).sum()
+    graph = draw_dot(y, names={})
+    assert graph.source == to_dot(y, names={}) == str(graph)
+    bundle = graph._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == f"<svg>svg:{len(graph.source)}</svg>"
+    assert bundle["text/plain"] == graph.source
+
+
+def test_draw_dot_displays_the_dot_text_without_graphviz(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    y = minigrad.tensor([1.0], requires_grad=True).exp()
+    bundle = draw_dot(y)._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"}
+    assert bundle["text/plain"].startswith(to_dot(y))
+    assert "graphviz package is not installed" in bundle["text/plain"]
+    assert "3 edges" not in repr(draw_dot(y)) and "edges" in repr(draw_dot(y))
+
+
+def test_draw_dot_in_an_ipython_display_formatter(monkeypatch):
+    """The object IPython's display machinery would call: without IPython, the protocol method itself."""
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    y = minigrad.tensor([1.0], requires_grad=True).exp()
+    graph = draw_dot(y)
+    assert callable(getattr(graph, "_repr_mimebundle_", None))
+    formatter = pytest.importorskip("IPython.core.formatters", reason="IPython is optional")
+    data, _ = formatter.DisplayFormatter().format(graph)
+    assert data["text/plain"].startswith("digraph minigrad")
