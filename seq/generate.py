@@ -18,6 +18,8 @@ model's training mode is restored afterwards.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,31 +51,44 @@ def next_token_distribution(
 ) -> np.ndarray:
     """The distribution to draw the next token from: softmax(logits / temperature), truncated.
 
+        p_i = exp((z_i - max z) / T) / Σ_j exp((z_j - max z) / T)
+
+    The largest logit is subtracted *before* dividing by T, so a tiny temperature (even 1e-320) gives the
+    argmax (probability 1, shared equally among tied maxima) instead of inf/inf = NaN.
+
     Args:
-        logits: (V,) scores of the next token.
-        temperature: > 0; below 1 sharpens the distribution (towards the argmax as it goes to 0), above 1
-            flattens it.
-        top_k: keep only the k most likely tokens (Fan et al. 2018).
-        top_p: keep the smallest set of most likely tokens whose probability reaches p ("nucleus", Holtzman
-            et al. 2020).
+        logits: (V,) scores of the next token, one distribution (a logit of -inf is a token never drawn).
+        temperature: a finite number > 0; below 1 sharpens the distribution (the argmax as it goes to 0),
+            above 1 flattens it.
+        top_k: an int >= 1: keep only the k most likely tokens (Fan et al. 2018); ties with the k-th are kept.
+        top_p: in (0, 1]: keep the smallest set of most likely tokens whose probability reaches p ("nucleus",
+            Holtzman et al. 2020).
 
     Returns:
         (V,) float64 probabilities (zero outside the kept tokens), summing to 1.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0 (use greedy=True for the argmax), got {temperature}")
-    z = np.asarray(getattr(logits, "data", logits), dtype=np.float64) / temperature  # (V,)
-    if top_k is not None:
-        if top_k < 1:
-            raise ValueError(f"top_k must be >= 1, got {top_k}")
-        if top_k < z.size:
-            kth = np.sort(z)[-top_k]
-            z = np.where(z >= kth, z, -np.inf)  # ties with the k-th score are kept
-    p = np.exp(z - z.max())
+    _check_sampling(temperature, top_k, top_p)
+    z = np.asarray(getattr(logits, "data", logits))
+    if z.ndim != 1:
+        raise ValueError(
+            f"next_token_distribution expects the logits of one next token, shape (V,), got shape {z.shape}: "
+            "pick one row (e.g. logits[-1, 0] of a (T, B, V) output)"
+        )
+    if z.size == 0 or z.dtype.kind not in "iuf":
+        raise ValueError(f"logits must be a non-empty array of numbers, got shape {z.shape} dtype {z.dtype}")
+    z = z.astype(np.float64)
+    if np.isnan(z).any() or np.isposinf(z).any() or np.isneginf(z).all():
+        raise ValueError(
+            "logits must be finite numbers (-inf allowed for tokens never drawn, but not all of them): got "
+            f"{int(np.isnan(z).sum())} NaN, {int(np.isposinf(z).sum())} +inf, {int(np.isneginf(z).sum())} -inf"
+        )
+    z = (z - z.max()) / temperature  # (V,): shift first, so z <= 0 and the largest is exactly 0
+    if top_k is not None and top_k < z.size:
+        kth = np.sort(z)[-top_k]
+        z = np.where(z >= kth, z, -np.inf)  # ties with the k-th score are kept
+    p = np.exp(z)
     p /= p.sum()
     if top_p is not None:
-        if not 0.0 < top_p <= 1.0:
-            raise ValueError(f"top_p must be in (0, 1], got {top_p}")
         order = np.argsort(-p, kind="stable")  # most likely first
         before = np.cumsum(p[order]) - p[order]  # the mass of the tokens ranked above each
         keep = np.zeros(p.size, dtype=bool)
@@ -83,10 +98,39 @@ def next_token_distribution(
     return p
 
 
-def _prime_ids(vocab: Any, prime: str) -> list:
+def _is_int(value: Any) -> bool:
+    """An integer (Python's or NumPy's), and not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: Any) -> bool:
+    """A real number (Python's or NumPy's), and not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_sampling(temperature: Any, top_k: Any, top_p: Any) -> None:
+    """temperature a finite number > 0, top_k None or an int >= 1, top_p None or a number in (0, 1]."""
+    if not _is_real(temperature) or not 0.0 < temperature < math.inf:
+        raise ValueError(
+            f"temperature must be a finite number > 0 (use greedy=True for the argmax), got {temperature!r}"
+        )
+    if top_k is not None and (not _is_int(top_k) or top_k < 1):
+        raise ValueError(f"top_k must be None or an int >= 1 (the number of tokens kept), got {top_k!r}")
+    if top_p is not None and (not _is_real(top_p) or not 0.0 < top_p <= 1.0):
+        raise ValueError(f"top_p must be None or a number in (0, 1] (the probability mass kept), got {top_p!r}")
+
+
+def _check_count(name: str, value: Any, least: int = 1) -> None:
+    if not _is_int(value) or value < least:
+        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+
+
+def _prime_ids(vocab: Any, prime: Any) -> list:
     """The prime's ids without any <bos>/<eos> the vocabulary's ``encode`` may add around them."""
-    if not prime:
+    if isinstance(prime, str) and not prime:
         return []
+    if not isinstance(prime, (str, list, tuple)):
+        raise TypeError(f"prime must be a text (str) or a list of tokens, got {type(prime).__name__} {prime!r}")
     ids = [int(i) for i in vocab.encode(prime)]
     if ids and ids[0] == vocab.bos_id:
         ids = ids[1:]
@@ -98,7 +142,7 @@ def _prime_ids(vocab: Any, prime: str) -> list:
 def sample(
     model: Module,
     vocab: Any,
-    prime: str = "",
+    prime: str | list = "",
     max_len: int = 100,
     temperature: float = 1.0,
     top_k: int | None = None,
@@ -113,25 +157,40 @@ def sample(
     then up to ``max_len`` tokens are generated, each drawn from ``next_token_distribution`` (or the
     argmax with ``greedy``), until <eos> when ``stop_at_eos``.
 
+    Priming works as in Karpathy's char-rnn (``-primetext``): the prime's tokens are *read*, not drawn —
+    each is fed in turn, carrying the state, exactly as during training — and the first generated token is
+    drawn from the distribution the model predicts after the prime's last token. So a prime steers the
+    sample ("the apple and" makes "pear" likely), and with ``greedy`` the continuation of a prime is the
+    continuation of the same text inside a longer greedy sample. Two differences from char-rnn: the model
+    reads <bos> before the prime (seq's models are trained to start from it), and the prime is not
+    repeated in the result. A prime symbol the vocabulary does not hold is read as <unk>, as in training.
+
     Args:
         model: called as ``model(ids (T, 1), state) -> (logits (T, 1, V), state)``.
         vocab: any object with ``bos_id``, ``eos_id``, ``encode(str) -> ids`` and ``decode(ids) -> str``.
-        prime: text to start from.
-        max_len: the most tokens to generate (<eos> included).
-        temperature, top_k, top_p: see ``next_token_distribution``. temperature → 0, top_k=1 and
-            greedy all pick the argmax.
+        prime: text to start from (a str, or a list of tokens for a word-level vocabulary); "" for none.
+        max_len: the most tokens to generate (<eos> included), an int >= 1.
+        temperature, top_k, top_p: see ``next_token_distribution`` (checked even with ``greedy``).
+            temperature → 0, top_k=1 and greedy all pick the argmax.
         greedy: take the most likely token at every step (deterministic).
         stop_at_eos: stop when <eos> is drawn (it is not part of the result); else <eos> is just a token.
-        seed: draw from a fresh ``minigrad.Generator(seed)`` (reproducible), or the global generator if None.
+        seed: an int >= 0: draw from a fresh ``minigrad.Generator(seed)`` (reproducible); None: the global
+            generator.
 
     Returns:
-        The generated continuation, decoded, **without** the prime (``prime + sample(...)`` is the full text).
+        The generated continuation, decoded, **without** the prime (``prime + sample(...)`` is the full text
+        at character level, ``prime + " " + sample(...)`` at word level).
     """
+    _check_count("max_len", max_len)
+    _check_sampling(temperature, top_k, top_p)
+    if seed is not None and (not _is_int(seed) or seed < 0):
+        raise ValueError(f"seed must be None or an int >= 0, got {seed!r}")
     rng = numpy_generator(None if seed is None else minigrad.Generator(seed))
     ids = [vocab.bos_id, *_prime_ids(vocab, prime)]
     generated: list = []
     with _inference(model):
         logits, state = model(np.asarray(ids, dtype=np.int64)[:, None], None)  # (T, 1) -> (T, 1, V)
+        _check_logits(logits, len(ids), vocab)
         for _ in range(max_len):
             last = logits.data[-1, 0]  # (V,): ŷ of the next token
             if greedy:
@@ -144,6 +203,26 @@ def sample(
             generated.append(token)
             logits, state = model(np.array([[token]], dtype=np.int64), state)  # x<t+1> = y<t>: (1, 1)
     return vocab.decode(generated)
+
+
+def _check_logits(logits: Any, T: int, vocab: Any) -> None:
+    """The model's output for (T, 1) ids must be (T, 1, V) logits, V the vocabulary's size when it has one."""
+    shape = np.shape(getattr(logits, "data", logits))
+    size = len(vocab) if hasattr(vocab, "__len__") else None
+    if len(shape) != 3 or shape[:2] != (T, 1) or (size is not None and shape[2] != size):
+        raise ValueError(
+            f"sample expects the model to map ids (T, 1) to logits (T, 1, V) (V = {size if size else 'the vocabulary'}"
+            f"), as seq.models.LanguageModel does; for T={T} it returned shape {shape}"
+        )
+
+
+def _check_ids(name: str, value: Any, model: Module) -> None:
+    """A token id: an int in the target vocabulary (when the model says its size)."""
+    size = getattr(model, "tgt_vocab", None)
+    if not _is_int(value) or value < 0 or (size is not None and value >= size):
+        raise ValueError(
+            f"{name} must be an int id of the target vocabulary (0..{size - 1 if size else 'V-1'}), got {value!r}"
+        )
 
 
 def _src_array(src: Any) -> np.ndarray:
@@ -163,7 +242,7 @@ def greedy_decode(
     Args:
         model: a ``Seq2Seq`` (anything with ``encode``, ``source_mask`` and ``decode_step``).
         src: (S, B) source ids (or (S,) for one source); src_lengths: (B,) or None (all S).
-        max_len: the most decoding steps (<eos> included).
+        max_len: the most decoding steps (<eos> included), an int >= 1.
         bos_id, eos_id: the target vocabulary's start and end tokens.
 
     Returns:
@@ -172,8 +251,9 @@ def greedy_decode(
         positions (the course's attention plot), or None for a model without attention.
     """
     src = _src_array(src)
-    if max_len < 1:
-        raise ValueError(f"max_len must be >= 1, got {max_len}")
+    _check_count("max_len", max_len)
+    _check_ids("bos_id", bos_id, model)
+    _check_ids("eos_id", eos_id, model)
     B = src.shape[1]
     with _inference(model):
         memory, state = model.encode(src, src_lengths)
@@ -234,8 +314,8 @@ def beam_search(
 
     Args:
         model: a ``Seq2Seq``; src: (S,) or (S, 1) source ids; src_lengths: (1,) or None.
-        beam_width: B, the number of prefixes kept.
-        max_len: the most decoding steps (<eos> included).
+        beam_width: B, the number of prefixes kept, an int >= 1.
+        max_len: the most decoding steps (<eos> included), an int >= 1.
         length_penalty: α of the length normalisation (0: raw log-likelihood, which favours short outputs).
         bos_id, eos_id: the target vocabulary's start and end tokens.
 
@@ -245,8 +325,12 @@ def beam_search(
     src = _src_array(src)
     if src.shape[1] != 1:
         raise ValueError(f"beam_search decodes one source at a time: got a batch of {src.shape[1]}; loop over it")
-    if beam_width < 1:
-        raise ValueError(f"beam_width must be >= 1, got {beam_width}")
+    _check_count("beam_width", beam_width)
+    _check_count("max_len", max_len)
+    if not _is_real(length_penalty) or not math.isfinite(length_penalty):
+        raise ValueError(f"length_penalty must be a finite number (α; 0 for none), got {length_penalty!r}")
+    _check_ids("bos_id", bos_id, model)
+    _check_ids("eos_id", eos_id, model)
 
     def normalised(logp: float, length: int) -> float:
         return logp / (length**length_penalty)

@@ -58,6 +58,10 @@ class LanguageModel(Module):
     Trained with x<t> = y<t-1> (the input is the target shifted right by one, starting from <bos>) and
     ``cross_entropy(logits.reshape(T * B, V), targets.reshape(T * B))``.
 
+    The probability of a whole sequence is the course's chain of conditionals,
+    P(y<1>, ..., y<Ty>) = P(y<1>) P(y<2> | y<1>) ... P(y<Ty> | y<1>, ..., y<Ty-1>): ``log_prob`` sums their
+    logs, ``token_log_probs`` gives them one by one (``seq.metrics.score_sentence`` does it for a text).
+
     Weights:
         embedding.weight: (V, E); rnn: as ``seq.LSTM`` (``weight_ih_l0`` (G·H, E), ...);
         decoder.weight: (V, H) — the same Parameter as ``embedding.weight`` with ``tie_weights``
@@ -112,11 +116,76 @@ class LanguageModel(Module):
         output, state = self.rnn(x, state)  # (T, B, H)
         return self.decoder(self.dropout(output)), state  # (T, B, V)
 
+    def token_log_probs(self, ids: Any, lengths: Any = None) -> Tensor:
+        """log P(y<t> | y<1>, ..., y<t-1>) of every token after the first, from one pass over the sequences.
+
+        Each sequence starts with the token the model was trained to start from (``<bos>``): that first
+        token is given, not scored (the course's x<1>). Every later token is scored given all the tokens
+        before it, an ``<eos>`` at the end like any other (the course's P(... <EOS>)); so for
+        ``ids = [<bos>, y1, ..., yn, <eos>]`` the rows are log P(y1 | <bos>), ..., log P(<eos> | ..., yn).
+
+        Dropout is applied if the model is in training mode: call ``model.eval()`` first to score (and
+        ``minigrad.no_grad()`` when no gradient is wanted). The result is differentiable: its negative mean
+        is the training loss.
+
+        Args:
+            ids: (T, B) integer ids, T >= 2 (or (T,) for one sequence), each sequence padded past its length.
+            lengths: (B,) the real length of each sequence, its first token included (2..T), or None (all T).
+
+        Returns:
+            (T - 1, B) log-probabilities (natural log; 0 past each length), or (T - 1,) for 1-D ids.
+        """
+        ids, lengths, one = _scored_ids(ids, lengths, self.vocab_size)
+        T, B = ids.shape
+        logits, _ = self(ids[:-1])  # x<t> = y<t-1>: (T-1, B, V)
+        logp = minigrad.log_softmax(logits, dim=-1)  # (T-1, B, V)
+        terms = minigrad.gather(logp, 2, ids[1:, :, None]).reshape(T - 1, B)  # log P(y<t>): (T-1, B, 1) -> (T-1, B)
+        if lengths is not None:
+            scored = np.arange(1, T)[:, None] < lengths[None, :]  # (T-1, B): positions inside each sequence
+            terms = terms * Tensor(scored.astype(logp.dtype))
+        return terms.reshape(T - 1) if one else terms  # (T-1, 1) -> (T-1,) for one sequence
+
+    def log_prob(self, ids: Any, lengths: Any = None) -> Tensor:
+        """log P(sequence) = Σ_t log P(y<t> | y<1>, ..., y<t-1>): ``token_log_probs`` summed over time.
+
+        Args:
+            ids, lengths: as ``token_log_probs`` (the first token, ``<bos>``, is given; ``<eos>`` is scored).
+
+        Returns:
+            (B,) log-probabilities (natural log), or a 0-d tensor for 1-D ids.
+        """
+        return self.token_log_probs(ids, lengths).sum(axis=0)
+
     def init_state(self, batch: int) -> Any:
         """Zeros: (num_layers, batch, H), or a pair of them for an LSTM."""
         dtype = self.embedding.weight.dtype
         h = minigrad.zeros(self.num_layers, batch, self.hidden_size, dtype=dtype)
         return (h, minigrad.zeros(self.num_layers, batch, self.hidden_size, dtype=dtype)) if self.cell == "lstm" else h
+
+
+def _scored_ids(ids: Any, lengths: Any, vocab_size: int) -> tuple:
+    """ids as an int64 (T, B) array (and whether it was one 1-D sequence), lengths as (B,) or None, checked."""
+    ids = np.asarray(getattr(ids, "data", ids))
+    one = ids.ndim == 1
+    if one:
+        ids = ids[:, None]  # (T,) -> (T, 1)
+    if ids.ndim != 2 or ids.dtype.kind not in "iu":
+        raise ValueError(
+            f"ids must be integer token ids of shape (T, B) or (T,), got shape {ids.shape} dtype {ids.dtype}"
+        )
+    if ids.shape[0] < 2:
+        raise ValueError(
+            f"a sequence to score needs its first token (<bos>) and at least one more, got T={ids.shape[0]}"
+        )
+    if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
+        raise ValueError(f"ids must be in 0..{vocab_size - 1} (the vocabulary), got {ids.min()}..{ids.max()}")
+    if lengths is not None:
+        lengths = np.asarray(getattr(lengths, "data", lengths))
+        if lengths.shape != (ids.shape[1],) or lengths.dtype.kind not in "iu":
+            raise ValueError(f"lengths must be {ids.shape[1]} integers (one per sequence), got {lengths!r}")
+        if lengths.min() < 2 or lengths.max() > ids.shape[0]:
+            raise ValueError(f"lengths must be in 2..T={ids.shape[0]} (<bos> and at least one token), got {lengths}")
+    return ids.astype(np.int64), lengths, one
 
 
 class SequenceClassifier(Module):

@@ -115,19 +115,33 @@ def load_text(name_or_path: str | os.PathLike, cache_dir: str | os.PathLike | No
         The whole text as one string.
 
     Raises:
+        TypeError: ``name_or_path`` is not a str or a path.
         FileNotFoundError: neither a file nor a known corpus name.
+        IsADirectoryError: a directory, not a file.
         DownloadError: the corpus is not cached and the download failed (the message says where to put the file).
-        ValueError: the cached or downloaded file does not have the expected SHA-256.
+        ValueError: the cached or downloaded file does not have the expected SHA-256, or the file is not UTF-8
+            text (a binary file).
     """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise TypeError(
+            f"load_text expects a file path or a corpus name {sorted(CORPORA)}, got {type(name_or_path).__name__}"
+        )
     key = os.fspath(name_or_path)
     if key in CORPORA:
         directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
         path = _fetch(key, CORPORA[key], directory)
     else:
         path = Path(key).expanduser()
+        if path.is_dir():
+            raise IsADirectoryError(
+                f"{key!r} is a directory: pass a UTF-8 text file (or a corpus name {sorted(CORPORA)})"
+            )
         if not path.is_file():
             raise FileNotFoundError(f"{key!r} is neither a file nor a known corpus; the corpora are {sorted(CORPORA)}")
-    return path.read_text(encoding="utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{key!r} is not UTF-8 text ({e}): load_text reads text files, not binary ones") from e
 
 
 def names(split: str | None = None) -> list[str]:

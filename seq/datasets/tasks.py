@@ -5,9 +5,40 @@ model must learn (see ``seq.datasets`` for the list).
 from __future__ import annotations
 
 import datetime
+import math
+import numbers
 from typing import Any, NamedTuple
 
 import numpy as np
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checks shared by every task: counts are ints >= 0, seeds are what np.random.default_rng takes
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    """An integer (Python's or NumPy's), and not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_count(name: str, value: Any, least: int = 0) -> None:
+    if not _is_int(value) or value < least:
+        raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for an int seed >= 0; anything else is refused with a message."""
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0 (the seed of np.random.default_rng), got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def _check_real(name: str, value: Any, positive: bool = False, non_negative: bool = False) -> None:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
+    if not ok or (positive and value <= 0) or (non_negative and value < 0):
+        need = "a finite number > 0" if positive else "a finite number >= 0" if non_negative else "a finite number"
+        raise ValueError(f"{name} must be {need}, got {value!r}")
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # dates: human-readable -> ISO (the course's neural machine translation with attention exercise)
@@ -49,12 +80,19 @@ _LAST_DAY = datetime.date(2049, 12, 31).toordinal()
 
 def ordinal(day: int) -> str:
     """1 -> "1st", 2 -> "2nd", 3 -> "3rd", 11 -> "11th", 22 -> "22nd"."""
+    _check_count("day", day)
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
 
 
 def format_date(date: datetime.date, fmt: int) -> str:
     """A date written in ``DATE_FORMATS[fmt]``; month and weekday names are English, independent of the locale."""
+    if not isinstance(date, datetime.date):
+        raise TypeError(f"date must be a datetime.date, got {type(date).__name__} {date!r}")
+    if not _is_int(fmt) or not 0 <= fmt < len(DATE_FORMATS):
+        raise ValueError(
+            f"fmt must be an int from 0 to {len(DATE_FORMATS) - 1} (an index of DATE_FORMATS), got {fmt!r}"
+        )
     template, case = DATE_FORMATS[fmt]
     text = template.format(
         d=date.day,
@@ -87,7 +125,8 @@ def dates(n: int, seed: int = 0) -> list[tuple[str, str]]:
     Returns:
         A list of ``(human, iso)`` with ``iso`` as ``"YYYY-MM-DD"``.
     """
-    rng = np.random.default_rng(seed)
+    _check_count("n", n)
+    rng = _rng(seed)
     days = rng.integers(_FIRST_DAY, _LAST_DAY + 1, size=n)
     fmts = rng.integers(0, len(DATE_FORMATS), size=n)
     pairs = []
@@ -176,9 +215,12 @@ def agreement(n: int, max_gap: int, seed: int = 0, min_gap: int = 0) -> list[Agr
         A list of ``AgreementExample(tokens, label, gap)``; ``tokens + [example.verb]`` is the sentence up to
         the verb.
     """
-    if not 0 <= min_gap <= max_gap:
+    _check_count("n", n)
+    _check_count("max_gap", max_gap)
+    _check_count("min_gap", min_gap)
+    if not min_gap <= max_gap:
         raise ValueError(f"need 0 <= min_gap <= max_gap, got min_gap={min_gap}, max_gap={max_gap}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     examples = []
     for _ in range(n):
         plural = bool(rng.integers(2))
@@ -243,9 +285,10 @@ def negation_sentiment(n: int, seed: int = 0) -> list[SentimentExample]:
     Returns:
         A list of ``SentimentExample(text, label, pair_id)``.
     """
+    _check_count("n", n)
     if n % 2:
         raise ValueError(f"negation_sentiment makes examples in pairs: n must be even, got {n}")
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     examples = []
     for pair_id in range(n // 2):
         template = _REVIEW_TEMPLATES[rng.integers(len(_REVIEW_TEMPLATES))]
@@ -326,7 +369,8 @@ def entity_tags(n: int, seed: int = 0) -> list[tuple[list[str], list[str]]]:
     Returns:
         A list of ``(tokens, tags)`` of equal lengths.
     """
-    rng = np.random.default_rng(seed)
+    _check_count("n", n)
+    rng = _rng(seed)
     examples = []
     for _ in range(n):
         first = AMBIGUOUS_FIRST_WORDS[rng.integers(len(AMBIGUOUS_FIRST_WORDS))]
@@ -337,6 +381,59 @@ def entity_tags(n: int, seed: int = 0) -> list[tuple[list[str], list[str]]]:
         tags = [tag] + [t for _, t in rest]
         examples.append((tokens, tags))
     return examples
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# homophones: the course's speech-recognition example, "the apple and pear salad" vs "... pair salad"
+# ---------------------------------------------------------------------------------------------------------------
+
+_FRUITS = ("pear", "pear", "pear", "banana", "grape", "orange")  # pear half the time: "apple and pear" is common
+_DISHES = ("salad", "salad", "pie", "juice")
+_TASTES = ("tasty", "fresh", "sweet", "good")
+_GARMENTS = ("shoes", "socks", "gloves", "boots")
+# {fruit} is a fruit after "apple and" (pear half the time); every other slot is filled from its list.
+_HOMOPHONE_TEMPLATES = (
+    "the apple and {fruit} {dish} is {taste}",
+    "we ate the apple and {fruit} {dish}",
+    "she made an apple and {fruit} {dish}",
+    "a ripe pear is {taste}",
+    "he ate a pear and an apple",
+    "i bought a pair of {garment}",
+    "he wore a new pair of {garment}",
+    "the pair of {garment} is new",
+    "they make a lovely pair",
+)
+
+
+def homophones(n: int, seed: int = 0) -> list[str]:
+    """Lowercase sentences in which "pear" and "pair" each appear in their own contexts.
+
+    Tests: what a language model is for, in the course's speech-recognition example: "the apple and pear
+    salad" and "the apple and pair salad" sound the same, and the model should give the first a higher
+    P(sentence). Here "pear" is the fruit ("the apple and pear salad is tasty": after "apple and" it is the
+    fruit half the time, banana, grape or orange otherwise) and "pair" comes with garments ("i bought a pair
+    of socks", "they make a lovely pair"); "apple and pair" never occurs. Templates are drawn uniformly.
+
+    Args:
+        n: the number of sentences.
+        seed: the seed of ``np.random.default_rng``.
+
+    Returns:
+        A list of ``n`` sentences (words separated by single spaces, no punctuation).
+    """
+    _check_count("n", n)
+    rng = _rng(seed)
+    sentences = []
+    for _ in range(n):
+        template = _HOMOPHONE_TEMPLATES[rng.integers(len(_HOMOPHONE_TEMPLATES))]
+        slots = {
+            "fruit": _FRUITS[rng.integers(len(_FRUITS))],
+            "dish": _DISHES[rng.integers(len(_DISHES))],
+            "taste": _TASTES[rng.integers(len(_TASTES))],
+            "garment": _GARMENTS[rng.integers(len(_GARMENTS))],
+        }  # every slot is drawn, used or not, so one template's draws do not shift the others'
+        sentences.append(template.format(**slots))
+    return sentences
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -361,9 +458,10 @@ def adding_problem(n: int, T: int, seed: int = 0, dtype: Any = np.float32) -> tu
     Returns:
         ``(x, y)``: x of shape (n, T, 2) (batch first: use ``x.transpose(1, 0, 2)`` for (T, n, 2)), y of shape (n,).
     """
-    if T < 2:
-        raise ValueError(f"the adding problem needs T >= 2 (one mark in each half), got T={T}")
-    rng = np.random.default_rng(seed)
+    _check_count("n", n)
+    if not _is_int(T) or T < 2:
+        raise ValueError(f"the adding problem needs T >= 2, an int (one mark in each half), got T={T!r}")
+    rng = _rng(seed)
     values = rng.random((n, T))  # (n, T)
     half = T // 2
     first = rng.integers(0, half, size=n)
@@ -394,8 +492,10 @@ def time_series(n: int, seed: int = 0, period: float = 12, trend: float = 0.01, 
     Returns:
         A float64 array of shape (n,).
     """
-    if period <= 0:
-        raise ValueError(f"period must be positive, got {period}")
-    rng = np.random.default_rng(seed)
+    _check_count("n", n)
+    _check_real("period", period, positive=True)
+    _check_real("trend", trend)
+    _check_real("noise", noise, non_negative=True)
+    rng = _rng(seed)
     t = np.arange(n, dtype=np.float64)
     return np.sin(2 * np.pi * t / period) + trend * t + noise * rng.standard_normal(n)
