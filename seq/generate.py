@@ -82,7 +82,8 @@ def next_token_distribution(
             "logits must be finite numbers (-inf allowed for tokens never drawn, but not all of them): got "
             f"{int(np.isnan(z).sum())} NaN, {int(np.isposinf(z).sum())} +inf, {int(np.isneginf(z).sum())} -inf"
         )
-    z = (z - z.max()) / temperature  # (V,): shift first, so z <= 0 and the largest is exactly 0
+    with np.errstate(over="ignore"):  # a tiny temperature sends z < 0 to -inf: probability 0, as it should
+        z = (z - z.max()) / temperature  # (V,): shift first, so z <= 0 and the largest is exactly 0
     if top_k is not None and top_k < z.size:
         kth = np.sort(z)[-top_k]
         z = np.where(z >= kth, z, -np.inf)  # ties with the k-th score are kept
@@ -112,12 +113,12 @@ def _check_sampling(temperature: Any, top_k: Any, top_p: Any) -> None:
     """temperature a finite number > 0, top_k None or an int >= 1, top_p None or a number in (0, 1]."""
     if not _is_real(temperature) or not 0.0 < temperature < math.inf:
         raise ValueError(
-            f"temperature must be a finite number > 0 (use greedy=True for the argmax), got {temperature!r}"
+            f"temperature must be a finite number > 0, got {temperature!r}; use greedy=True for the argmax"
         )
     if top_k is not None and (not _is_int(top_k) or top_k < 1):
         raise ValueError(f"top_k must be None or an int >= 1 (the number of tokens kept), got {top_k!r}")
     if top_p is not None and (not _is_real(top_p) or not 0.0 < top_p <= 1.0):
-        raise ValueError(f"top_p must be None or a number in (0, 1] (the probability mass kept), got {top_p!r}")
+        raise ValueError(f"top_p must be None or a number in (0, 1], got {top_p!r}; it is the probability mass kept")
 
 
 def _check_count(name: str, value: Any, least: int = 1) -> None:

@@ -38,7 +38,18 @@ def test_load_text_reads_a_local_file(tmp_path):
     path = tmp_path / "poem.txt"
     path.write_text("Shall I compare thee\nto a summer's day?\n", encoding="utf-8")
     assert datasets.load_text(path) == "Shall I compare thee\nto a summer's day?\n"
-    assert datasets.load_text(str(path)).startswith("Shall")
+    assert datasets.load_text(str(path)) == datasets.load_text(path)
+
+
+def test_load_text_refuses_a_directory_a_binary_file_and_a_non_path(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory: pass a UTF-8 text file"):
+        datasets.load_text(tmp_path)
+    binary = tmp_path / "model.ckpt"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ValueError, match="is not UTF-8 text .*not binary ones"):
+        datasets.load_text(binary)
+    with pytest.raises(TypeError, match="expects a file path or a corpus name"):
+        datasets.load_text(3)
 
 
 def test_load_text_unknown_name():
@@ -321,6 +332,92 @@ def test_entity_tags():
 def test_entity_tags_seed():
     assert datasets.entity_tags(30, seed=0) == datasets.entity_tags(30, seed=0)
     assert datasets.entity_tags(30, seed=0) != datasets.entity_tags(30, seed=1)
+
+
+# ------------------------------------------------------------------------------------------------ homophones
+
+
+def test_homophones_put_pear_and_pair_in_their_own_contexts():
+    sentences = datasets.homophones(3000, seed=0)
+    assert len(sentences) == 3000 and all(s == s.lower() and "  " not in s for s in sentences)
+    after_apple_and = Counter(s.split()[s.split().index("and") + 1] for s in sentences if "apple and" in s)
+    assert set(after_apple_and) == {"pear", "banana", "grape", "orange"}
+    assert 0.4 < after_apple_and["pear"] / sum(after_apple_and.values()) < 0.6  # pear half the time
+    for s in sentences:
+        words = s.split()
+        for i, w in enumerate(words):
+            if w == "pair":
+                assert words[i - 1] in ("a", "new", "lovely", "the") and "apple" not in words
+        assert "apple and pair" not in s
+    assert "the apple and pear salad is tasty" in sentences and "i bought a pair of socks" in sentences
+    assert len(set(sentences)) > 50  # the templates and slots mix
+
+
+def test_homophones_seed():
+    assert datasets.homophones(40, seed=0) == datasets.homophones(40, seed=0)
+    assert datasets.homophones(40, seed=0) != datasets.homophones(40, seed=1)
+    assert datasets.homophones(0) == []
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+
+
+TASKS = {
+    "dates": lambda n=3, seed=0: datasets.dates(n, seed=seed),
+    "agreement": lambda n=3, seed=0: datasets.agreement(n, 4, seed=seed),
+    "negation_sentiment": lambda n=4, seed=0: datasets.negation_sentiment(n, seed=seed),
+    "entity_tags": lambda n=3, seed=0: datasets.entity_tags(n, seed=seed),
+    "homophones": lambda n=3, seed=0: datasets.homophones(n, seed=seed),
+    "adding_problem": lambda n=3, seed=0: datasets.adding_problem(n, 5, seed=seed),
+    "time_series": lambda n=3, seed=0: datasets.time_series(n, seed=seed),
+}
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+@pytest.mark.parametrize("n", [-1, 2.0, 2.5, True, "3", None])
+def test_every_task_refuses_a_bad_n(task, n):
+    with pytest.raises(ValueError, match=f"n must be an int >= 0, got {re.escape(repr(n))}"):
+        TASKS[task](n=n)
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+@pytest.mark.parametrize("seed", [-1, 0.5, 1.0, True, None, "0"])
+def test_every_task_refuses_a_bad_seed(task, seed):
+    with pytest.raises(ValueError, match=f"seed must be an int >= 0.*got {re.escape(repr(seed))}"):
+        TASKS[task](seed=seed)
+
+
+@pytest.mark.parametrize("task", sorted(TASKS))
+def test_every_task_takes_numpy_integers(task):
+    assert len(TASKS[task](n=np.int64(4), seed=np.uint32(7))) in (2, 4)  # adding_problem returns (x, y)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: datasets.adding_problem(3, 2.5), r"T >= 2, an int.*got T=2\.5"),
+        (lambda: datasets.adding_problem(3, -4), r"T >= 2, an int.*got T=-4"),
+        (lambda: datasets.agreement(3, max_gap=2.5), "max_gap must be an int >= 0"),
+        (lambda: datasets.agreement(3, max_gap=3, min_gap=-1), "min_gap must be an int >= 0"),
+        (lambda: datasets.agreement(3, max_gap=2, min_gap=3), "min_gap <= max_gap"),
+        (lambda: datasets.negation_sentiment(3), "n must be even"),
+        (lambda: datasets.time_series(5, period=0), "period must be a finite number > 0"),
+        (lambda: datasets.time_series(5, period=float("nan")), "period must be a finite number > 0"),
+        (lambda: datasets.time_series(5, noise=-0.1), "noise must be a finite number >= 0"),
+        (lambda: datasets.time_series(5, trend=float("inf")), "trend must be a finite number"),
+        (lambda: datasets.format_date(datetime.date(2000, 1, 1), -1), "fmt must be an int from 0 to 15"),
+        (lambda: datasets.format_date(datetime.date(2000, 1, 1), 16), "fmt must be an int from 0 to 15"),
+        (lambda: datasets.ordinal(2.5), "day must be an int >= 0"),
+    ],
+)
+def test_other_bad_arguments_are_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_format_date_needs_a_date():
+    with pytest.raises(TypeError, match="date must be a datetime.date, got str"):
+        datasets.format_date("2000-01-01", 0)
 
 
 # ------------------------------------------------------------------------------------------------ numbers

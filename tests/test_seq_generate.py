@@ -109,6 +109,129 @@ def test_sampling_runs_in_eval_mode_without_a_graph_and_restores_the_mode():
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_a_tiny_temperature_is_the_argmax_not_nan():
+    logits = np.array([0.5, 2.0, -1.0, 1.999])
+    for temperature in (1e-6, 1e-30, 1e-300, 1e-320, 5e-324):
+        p = next_token_distribution(logits, temperature=temperature)
+        np.testing.assert_array_equal(p, [0.0, 1.0, 0.0, 0.0])  # exp(-0.001 / 1e-6) is 0 in float64
+    np.testing.assert_array_equal(next_token_distribution(np.array([3.0, 1.0, 3.0]), temperature=1e-320), [0.5, 0, 0.5])
+    huge = np.array([1e308, -1e308, 0.0])  # z / T overflows; z - max does not
+    np.testing.assert_array_equal(next_token_distribution(huge, temperature=0.5), [1.0, 0.0, 0.0])
+    masked = np.array([-np.inf, 0.0, np.log(3.0)])  # -inf: a token never drawn
+    np.testing.assert_allclose(next_token_distribution(masked), [0.0, 0.25, 0.75])
+
+
+def test_sampling_with_a_tiny_temperature_is_greedy():
+    model = language_model(1)
+    kwargs = {"prime": "ab", "max_len": 12, "stop_at_eos": False}
+    assert sample(model, VOCAB, temperature=1e-320, seed=0, **kwargs) == sample(model, VOCAB, greedy=True, **kwargs)
+
+
+def test_priming_reads_the_prime_as_char_rnn_does():
+    """The state after <bos> and the prime is the state the model reaches reading that text; the first new token
+    is drawn from the prediction after the prime's last token."""
+    model = language_model(2)
+    prime = "cab"
+    ids = np.array([VOCAB.bos_id, *VOCAB.encode(prime)])[:, None]  # (T, 1)
+    with minigrad.no_grad():
+        logits, _ = model(ids)
+    first = int(np.argmax(logits.data[-1, 0]))
+    continuation = sample(model, VOCAB, prime=prime, greedy=True, max_len=6, stop_at_eos=False)
+    assert continuation[0] == VOCAB.chars[first]
+    # drawing: the first token follows next_token_distribution of the same logits, under the same seed
+    p = next_token_distribution(logits.data[-1, 0], temperature=1.5)
+    drawn = minigrad.random.numpy_generator(minigrad.Generator(9)).choice(p.size, p=p)
+    assert (
+        sample(model, VOCAB, prime=prime, temperature=1.5, seed=9, max_len=1, stop_at_eos=False) == VOCAB.chars[drawn]
+    )
+
+
+def test_a_word_level_prime_and_a_list_of_tokens():
+    from seq.text import Vocabulary
+
+    vocab = Vocabulary.build(["the apple and pear salad", "a pair of socks"], level="word")
+    minigrad.manual_seed(0)
+    model = LanguageModel(len(vocab), 4, 6, cell="gru")
+    as_text = sample(model, vocab, prime="the apple and", greedy=True, max_len=4)
+    assert sample(model, vocab, prime=["the", "apple", "and"], greedy=True, max_len=4) == as_text
+    assert all(word in vocab for word in as_text.split())
+    # an unknown word of the prime is read as <unk>, as in training
+    assert sample(model, vocab, prime="the kiwi and", greedy=True, max_len=4) == sample(
+        model, vocab, prime="the <unk> and", greedy=True, max_len=4
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Bad input to sampling
+# --------------------------------------------------------------------------------------------------
+
+LOGITS = np.log([1.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"temperature": 0.0}, "temperature must be a finite number > 0, got 0.0; use greedy=True"),
+        ({"temperature": -1.0}, "temperature must be a finite number > 0"),
+        ({"temperature": float("nan")}, "temperature must be a finite number > 0, got nan"),
+        ({"temperature": float("inf")}, "temperature must be a finite number > 0, got inf"),
+        ({"temperature": True}, "temperature must be a finite number > 0, got True"),
+        ({"top_k": 2.5}, "top_k must be None or an int >= 1.*got 2.5"),
+        ({"top_k": 0}, "top_k must be None or an int >= 1"),
+        ({"top_k": True}, "top_k must be None or an int >= 1"),
+        ({"top_p": 0.0}, "top_p must be None or a number in \\(0, 1\\]"),
+        ({"top_p": 1.5}, "top_p must be None or a number in \\(0, 1\\]"),
+        ({"top_p": float("nan")}, "top_p must be None or a number in \\(0, 1\\], got nan"),
+    ],
+)
+def test_next_token_distribution_and_sample_refuse_bad_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        next_token_distribution(LOGITS, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        sample(language_model(), VOCAB, max_len=3, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("logits", "message"),
+    [
+        (np.zeros((2, 3)), "one next token, shape \\(V,\\), got shape \\(2, 3\\)"),
+        (np.float64(1.0), "got shape \\(\\)"),
+        (np.array([1.0, np.nan, 0.0]), "1 NaN"),
+        (np.array([1.0, np.inf, 0.0]), "1 \\+inf"),
+        (np.array([-np.inf, -np.inf]), "not all of them"),
+        (np.array([]), "non-empty"),
+        (np.array(["a", "b"]), "numbers"),
+    ],
+)
+def test_next_token_distribution_refuses_logits_that_are_not_one_distribution(logits, message):
+    with pytest.raises(ValueError, match=message):
+        next_token_distribution(logits)
+
+
+class TwoDimensionalModel(Module):
+    """A model that forgets the batch axis: (T, V) logits where (T, 1, V) are expected."""
+
+    def forward(self, ids, state=None):
+        return Tensor(np.zeros((np.shape(ids)[0], len(VOCAB)))), state
+
+
+@pytest.mark.parametrize(
+    ("model", "kwargs", "error", "message"),
+    [
+        (TwoDimensionalModel(), {}, ValueError, "logits \\(T, 1, V\\).*returned shape \\(1, 10\\)"),
+        (LanguageModel(4, 3, 3), {}, ValueError, "V = 10.*returned shape \\(1, 1, 4\\)"),
+        (None, {"max_len": 0}, ValueError, "max_len must be an int >= 1, got 0"),
+        (None, {"max_len": 2.5}, ValueError, "max_len must be an int >= 1, got 2.5"),
+        (None, {"seed": -1}, ValueError, "seed must be None or an int >= 0"),
+        (None, {"seed": 1.5}, ValueError, "seed must be None or an int >= 0"),
+        (None, {"prime": 5}, TypeError, "prime must be a text \\(str\\) or a list of tokens, got int"),
+    ],
+)
+def test_sample_refuses_bad_input(model, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        sample(model if model is not None else language_model(), VOCAB, **kwargs)
+
+
 # --------------------------------------------------------------------------------------------------
 # greedy_decode and beam_search
 # --------------------------------------------------------------------------------------------------
@@ -196,3 +319,36 @@ def test_beam_search_finds_the_output_greedy_decoding_misses(length_penalty):
 def test_beam_search_takes_one_source():
     with pytest.raises(ValueError, match="one source at a time"):
         beam_search(seq2seq(0, None), np.ones((3, 2), dtype=np.int64), bos_id=1, eos_id=2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"beam_width": 0}, "beam_width must be an int >= 1, got 0"),
+        ({"beam_width": 2.5}, "beam_width must be an int >= 1, got 2.5"),
+        ({"max_len": 0}, "max_len must be an int >= 1, got 0"),
+        ({"max_len": 1.5}, "max_len must be an int >= 1"),
+        ({"length_penalty": float("nan")}, "length_penalty must be a finite number"),
+        ({"bos_id": 6}, "bos_id must be an int id of the target vocabulary \\(0\\.\\.5\\), got 6"),
+        ({"eos_id": 1.0}, "eos_id must be an int id"),
+    ],
+)
+def test_beam_search_refuses_bad_input(kwargs, message):
+    arguments = {"bos_id": 1, "eos_id": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        beam_search(seq2seq(0, None), np.ones((3, 1), dtype=np.int64), **arguments)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((np.ones((3, 1), dtype=np.int64), None, 0, 1, 2), "max_len must be an int >= 1, got 0"),
+        ((np.ones((3, 1), dtype=np.int64), None, 2.5, 1, 2), "max_len must be an int >= 1, got 2.5"),
+        ((np.ones((3, 1), dtype=np.int64), None, 4, -1, 2), "bos_id must be an int id"),
+        ((np.ones((3, 1), dtype=np.int64), None, 4, 1, 99), "eos_id must be an int id"),
+        ((np.ones((3, 1)), None, 4, 1, 2), "src must be integer ids"),
+    ],
+)
+def test_greedy_decode_refuses_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        greedy_decode(seq2seq(0, None), *args)

@@ -153,6 +153,90 @@ def test_language_model_learns_a_periodic_string(cell):
 
 
 # --------------------------------------------------------------------------------------------------
+# LanguageModel.log_prob: the course's P(y<1>, ..., y<Ty>) as a chain of conditionals
+# --------------------------------------------------------------------------------------------------
+
+
+def sharp_language_model(V: int, cell: str, seed: int) -> LanguageModel:
+    minigrad.set_default_dtype(np.float64)
+    minigrad.manual_seed(seed)
+    model = LanguageModel(V, 4, 5, cell=cell)
+    model.decoder.weight.data *= 4  # far from uniform, so a wrong index or shift shows
+    return model.eval()
+
+
+@given(
+    cell=st.sampled_from(["lstm", "gru", "rnn"]),
+    lengths=st.lists(st.integers(2, 6), min_size=1, max_size=3),
+    seed=st.integers(0, 2**16),
+)
+def test_token_log_probs_are_the_chain_of_conditionals_one_prefix_at_a_time(cell, lengths, seed):
+    V = 6
+    model = sharp_language_model(V, cell, seed)
+    rng = np.random.default_rng(seed)
+    T = max(lengths)
+    ids = rng.integers(0, V, (T, len(lengths)))  # (T, B); past each length: padding of any value
+    terms = model.token_log_probs(ids, np.array(lengths))  # (T-1, B)
+    totals = model.log_prob(ids, np.array(lengths))  # (B,)
+    assert terms.shape == (T - 1, len(lengths)) and totals.shape == (len(lengths),)
+    for b, n in enumerate(lengths):
+        for t in range(1, n):
+            logits, _ = model(ids[:t, b : b + 1])  # the prefix y<1..t-1> of sequence b: (t, 1)
+            expected = np.log(minigrad.softmax(logits, dim=-1).data[-1, 0, ids[t, b]])  # log ŷ<t>[y<t>]
+            assert abs(terms.data[t - 1, b] - expected) < 1e-12
+        assert np.all(terms.data[n - 1 :, b] == 0.0)  # past the length: nothing
+        alone = model.log_prob(ids[:n, b]).item()  # the sequence without any padding, as 1-D ids
+        assert abs(totals.data[b] - alone) < 1e-12
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_the_probabilities_of_every_continuation_sum_to_one(cell):
+    """Σ over all y<1..3> of P(y<1>, y<2>, y<3> | <bos>) = 1: log_prob is a normalised distribution."""
+    V, bos = 4, 0
+    model = sharp_language_model(V, cell, 1)
+    continuations = np.array(np.meshgrid(*[np.arange(V)] * 3, indexing="ij")).reshape(3, -1)  # (3, V**3)
+    ids = np.concatenate([np.full((1, V**3), bos), continuations])  # (4, 64): <bos> then every continuation
+    with minigrad.no_grad():
+        probabilities = np.exp(model.log_prob(ids).data)
+    assert abs(probabilities.sum() - 1.0) < 1e-12
+    assert probabilities.max() > 2 / V**3 > 4 * probabilities.min()  # far from uniform: not 1 by accident
+
+
+def test_minus_the_mean_token_log_prob_is_the_training_loss_with_its_gradient():
+    V, model = 7, sharp_language_model(7, "gru", 3)
+    ids = np.random.default_rng(0).integers(0, V, (6, 3))  # (T, B)
+    loss_from_log_prob = -model.token_log_probs(ids).mean()
+    loss_from_log_prob.backward()
+    grads = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    logits, _ = model(ids[:-1])
+    loss = F.cross_entropy(logits.reshape(-1, V), ids[1:].reshape(-1))  # (T-1) * B tokens
+    loss.backward()
+    assert abs(loss_from_log_prob.item() - loss.item()) < 1e-12
+    for g, p in zip(grads, model.parameters()):
+        np.testing.assert_allclose(g, p.grad, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("ids", "lengths", "message"),
+    [
+        (np.array([[1.0], [2.0]]), None, "integer token ids"),
+        (np.array([[1]]), None, "at least one more, got T=1"),
+        (np.array([[1], [9]]), None, r"ids must be in 0\.\.6"),
+        (np.array([[1], [-1]]), None, r"ids must be in 0\.\.6"),
+        (np.zeros((2, 2, 2), dtype=np.int64), None, "shape \\(T, B\\) or \\(T,\\)"),
+        (np.ones((3, 2), dtype=np.int64), np.array([3]), "one per sequence"),
+        (np.ones((3, 2), dtype=np.int64), np.array([3.0, 2.0]), "one per sequence"),
+        (np.ones((3, 2), dtype=np.int64), np.array([1, 3]), r"lengths must be in 2\.\.T=3"),
+        (np.ones((3, 2), dtype=np.int64), np.array([2, 4]), r"lengths must be in 2\.\.T=3"),
+    ],
+)
+def test_log_prob_refuses_bad_ids_and_lengths(ids, lengths, message):
+    with pytest.raises(ValueError, match=message):
+        sharp_language_model(7, "rnn", 0).log_prob(ids, lengths)
+
+
+# --------------------------------------------------------------------------------------------------
 # Classifier and tagger: padding invariance and learning
 # --------------------------------------------------------------------------------------------------
 

@@ -162,3 +162,97 @@ def test_load_refuses_malformed_files(tmp_path, content, message):
 def test_bad_level():
     with pytest.raises(ValueError, match="level"):
         Vocabulary.build(["a"], level="byte")
+
+
+# --------------------------------------------------------------------------------------------------
+# The course's spellings of the specials
+# --------------------------------------------------------------------------------------------------
+
+
+def test_the_courses_unk_and_eos_name_the_specials():
+    vocab = Vocabulary.build(["the cat sat"], level="word")
+    assert vocab["<EOS>"] == vocab["<eos>"] == vocab.eos_id
+    assert vocab["<UNK>"] == vocab.unk_id and vocab["<BOS>"] == vocab.bos_id and vocab["<PAD>"] == vocab.pad_id
+    assert "<EOS>" in vocab and "<UNK>" in vocab and "<Eos>" not in vocab
+    assert vocab.encode(["the", "<UNK>", "cat", "<EOS>"]) == [vocab["the"], vocab.unk_id, vocab["cat"], vocab.eos_id]
+    assert vocab.encode("the dog sat <EOS>") == [vocab["the"], vocab.unk_id, vocab["sat"], vocab.eos_id]
+    assert vocab.decode(vocab.encode("the <UNK> <EOS>"), skip_specials=False) == "the <unk> <eos>"  # our spelling out
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        vocab["<Eos>"]
+
+
+def test_texts_with_the_courses_tokens_do_not_add_symbols():
+    vocab = Vocabulary.build(["the cat <EOS>", "a <UNK> sat <EOS>"], level="word")
+    assert list(vocab)[4:] == ["the", "cat", "a", "sat"]
+    char_list = Vocabulary(["a", "<UNK>", "<unk>", "b"], level="char")
+    assert list(char_list)[4:] == ["a", "b"]
+
+
+def test_a_vocabulary_with_the_courses_specials_answers_to_ours():
+    vocab = Vocabulary.build(["ab"], specials=("<PAD>", "<UNK>", "<BOS>", "<EOS>"))
+    assert (vocab.pad_id, vocab.unk_id, vocab.bos_id, vocab.eos_id) == (0, 1, 2, 3)
+    assert vocab.encode(["a", "<eos>", "z"]) == [vocab["a"], 3, 1]
+    assert vocab.decode([2, 4, 3], skip_specials=False) == "<BOS>a<EOS>"
+
+
+def test_the_word_tokenizer_keeps_specials_whole():
+    assert tokenize("cats sleep <EOS>") == ["cats", "sleep", "<EOS>"]
+    assert tokenize("a <unk> b") == ["a", "<unk>", "b"]
+    assert tokenize("x < y > z") == ["x", "<", "y", ">", "z"]  # angle brackets apart are punctuation
+
+
+# --------------------------------------------------------------------------------------------------
+# Bad input: the error names what was expected
+# --------------------------------------------------------------------------------------------------
+
+VOCAB = Vocabulary.build(["abc"])
+
+
+def _load(tmp_path, content: bytes):
+    path = tmp_path / "vocab.json"
+    path.write_bytes(content)
+    return Vocabulary.load(path)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: VOCAB.decode([4.9]), TypeError, "ids must be integers, got float 4.9 at position 0"),
+        (lambda: VOCAB.decode([4.0]), TypeError, "got float 4.0"),
+        (lambda: VOCAB.decode([4, float("nan")]), TypeError, "got float nan at position 1"),
+        (lambda: VOCAB.decode([True]), TypeError, "got bool True"),
+        (lambda: VOCAB.decode(np.array([4.9])), TypeError, "array of dtype float64"),
+        (lambda: VOCAB.decode(np.array([True, False])), TypeError, "array of dtype bool"),
+        (lambda: VOCAB.decode(5), TypeError, "1-D sequence of integer ids, got int 5"),
+        (lambda: VOCAB.decode("ab"), TypeError, "got str 'ab'"),
+        (lambda: VOCAB.decode([-1]), IndexError, "id -1 is out of range"),
+        (lambda: VOCAB.decode([99]), IndexError, "id 99 is out of range"),
+        (lambda: VOCAB.symbol(4.0), TypeError, "an id must be an int, got float"),
+        (lambda: VOCAB.encode(5), TypeError, "expected a text \\(str\\) or a list of symbols \\(str\\), got int 5"),
+        (lambda: VOCAB.encode(None), TypeError, "got NoneType"),
+        (lambda: VOCAB.encode(b"abc"), TypeError, "got bytes"),
+        (lambda: VOCAB.encode([4, 5]), TypeError, "got int 4 at position 0; are these ids already"),
+        (lambda: Vocabulary.build(5), TypeError, "texts must be a str or a list"),
+        (lambda: Vocabulary.build(["a"], min_freq=1.5), ValueError, "min_freq must be an int >= 1"),
+        (lambda: Vocabulary.build(["a"], max_size=5.5), ValueError, "max_size must be None or an int"),
+        (lambda: Vocabulary("abc"), TypeError, "not a single string"),
+        (lambda: Vocabulary(["a"], specials="<pad>"), TypeError, "specials must be a sequence of str"),
+        (lambda: Vocabulary(["a"], specials=(0,)), TypeError, "specials must be str"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_load_refuses_a_binary_file_and_a_directory(tmp_path):
+    with pytest.raises(ValueError, match="not UTF-8 text"):
+        _load(tmp_path, b'{"format": "\xff\xfe"}')
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        Vocabulary.load(tmp_path)
+
+
+def test_integer_ids_of_any_kind_still_decode():
+    assert VOCAB.decode([np.int64(4), np.int32(5), 6]) == "abc"
+    assert VOCAB.decode(np.array([4, 5], dtype=np.uint8)) == "ab"
+    assert VOCAB.decode([]) == ""
