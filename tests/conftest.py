@@ -4,10 +4,16 @@
   database — with a budget of examples that keeps the whole suite within minutes on 2 cores.
 - ``dev`` (the default elsewhere): fewer examples, for a quick local run.
 - ``thorough``: many examples, for a deliberate hunt (``HYPOTHESIS_PROFILE=thorough pytest``).
+
+Markers (``pyproject.toml``): ``slow`` — the demo runs, the executed tutorials and README, and the tests
+decorated ``@pytest.mark.slow``; ``pytest -m "not slow"`` is a contributor's quick loop. ``torch`` — the
+tests that compare with PyTorch (marked here, from the test's own source asking for torch).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 
 # The tests multiply tiny matrices: one BLAS thread is faster than several fighting for 2 cores.
@@ -41,6 +47,28 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+SLOW_FILES = ("test_demo_", "test_demos.py", "test_docs.py")  # every test in these files runs a demo or a tutorial
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the slow files ``slow`` and the tests that ask for PyTorch ``torch``."""
+    for item in items:
+        if item.path.name.startswith(SLOW_FILES):
+            item.add_marker(pytest.mark.slow)
+        function = getattr(item, "function", None)
+        if function is not None and _asks_for_torch(function):
+            item.add_marker(pytest.mark.torch)
+
+
+@functools.cache
+def _asks_for_torch(function) -> bool:
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return "torch_or_skip(" in source or 'importorskip("torch"' in source
 
 
 @pytest.fixture(autouse=True)
