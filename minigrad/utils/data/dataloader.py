@@ -51,6 +51,10 @@ class _InfiniteConstantSampler(Sampler[None]):
             yield None
 
 
+# What the iterator was built from: changing it on a live DataLoader is refused, as in PyTorch.
+_FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
+
+
 class DataLoader(Generic[T_co]):
     """Batches of a dataset, one per step of a ``for`` loop; a new order each epoch when shuffling.
 
@@ -183,7 +187,7 @@ class DataLoader(Generic[T_co]):
         self._initialized = True
 
     def __setattr__(self, attr: str, value: Any) -> None:
-        if self._initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset"):
+        if self._initialized and attr in _FIXED_AFTER_INIT:
             raise ValueError(  # PyTorch's error
                 f"{attr} attribute should not be set after {type(self).__name__} is initialized: "
                 "make a new DataLoader instead"
