@@ -230,8 +230,10 @@ def _src_array(src: Any) -> np.ndarray:
     src = np.asarray(getattr(src, "data", src))
     if src.ndim == 1:
         src = src[:, None]  # one source (S,) -> (S, 1)
-    if src.ndim != 2 or src.dtype.kind not in "iu":
-        raise ValueError(f"src must be integer ids of shape (S, B) or (S,), got shape {src.shape} dtype {src.dtype}")
+    if src.ndim != 2 or src.dtype.kind not in "iu" or src.shape[0] == 0:
+        raise ValueError(
+            f"src must be integer ids of shape (S, B) or (S,) with S >= 1, got shape {src.shape} dtype {src.dtype}"
+        )
     return src
 
 

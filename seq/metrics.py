@@ -226,6 +226,12 @@ def score_sentence(model: Any, vocab: Any, sentence: Any, add_eos: bool = True) 
     Returns:
         ``SentenceScore(tokens, log_probs, total)``; ``.probability`` and ``.perplexity`` follow from them.
     """
+    model_size, vocab_size = getattr(model, "vocab_size", None), len(vocab)
+    if model_size is not None and model_size != vocab_size:
+        raise ValueError(
+            f"the model predicts {model_size} tokens but the vocabulary has {vocab_size}: score with the vocabulary "
+            "the model was trained with"
+        )
     ids = [vocab.bos_id, *vocab.encode(sentence)] + ([vocab.eos_id] if add_eos else [])
     if len(ids) < 2:
         raise ValueError("there is nothing to score: the sentence is empty and add_eos=False")

@@ -43,6 +43,13 @@ def _recurrent(
     return _LAYERS[cell](input_size, hidden_size, num_layers, dropout=between, bidirectional=bidirectional)
 
 
+def _check_sizes(**sizes: Any) -> None:
+    """Every size (vocabulary, embedding, hidden, classes) an int >= 1, or a ValueError naming it."""
+    for name, value in sizes.items():
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+
+
 def _hidden(state: Any) -> Tensor:
     """The hidden state a<t> of a layer's final state (an LSTM's is (h_n, c_n); the others' h_n)."""
     return state[0] if isinstance(state, tuple) else state
@@ -86,6 +93,7 @@ class LanguageModel(Module):
         tie_weights: bool = False,
     ) -> None:
         super().__init__()
+        _check_sizes(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size)
         if tie_weights and embed_dim != hidden_size:
             raise ValueError(
                 f"tie_weights shares the (V, E) embedding with the (V, H) output layer, so embed_dim must equal "
@@ -217,6 +225,7 @@ class SequenceClassifier(Module):
         padding_idx: int | None = None,
     ) -> None:
         super().__init__()
+        _check_sizes(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size, num_classes=num_classes)
         self.bidirectional = bidirectional
         self.embedding = Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
         self.rnn = _recurrent(cell, embed_dim, hidden_size, num_layers, dropout, bidirectional)
@@ -274,6 +283,7 @@ class SequenceTagger(Module):
         padding_idx: int | None = None,
     ) -> None:
         super().__init__()
+        _check_sizes(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size, num_tags=num_tags)
         self.embedding = Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
         self.rnn = _recurrent(cell, embed_dim, hidden_size, num_layers, dropout, bidirectional)
         self.dropout = Dropout(dropout)
@@ -338,6 +348,7 @@ class Seq2Seq(Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        _check_sizes(src_vocab=src_vocab, tgt_vocab=tgt_vocab, embed_dim=embed_dim, hidden_size=hidden_size)
         if cell not in ("lstm", "gru"):
             raise ValueError(f"Seq2Seq: cell must be 'lstm' or 'gru', got {cell!r}")
         if attention not in ("bahdanau", "luong-dot", "luong-general", None):

@@ -347,6 +347,7 @@ def test_beam_search_refuses_bad_input(kwargs, message):
         ((np.ones((3, 1), dtype=np.int64), None, 4, -1, 2), "bos_id must be an int id"),
         ((np.ones((3, 1), dtype=np.int64), None, 4, 1, 99), "eos_id must be an int id"),
         ((np.ones((3, 1)), None, 4, 1, 2), "src must be integer ids"),
+        ((np.ones((0, 2), dtype=np.int64), None, 4, 1, 2), "with S >= 1, got shape \\(0, 2\\)"),
     ],
 )
 def test_greedy_decode_refuses_bad_input(args, message):

@@ -105,6 +105,8 @@ def test_score_sentence_of_a_uniform_model_by_hand():
     assert len(score_sentence(model, vocab, "pear salad", add_eos=False).tokens) == 2
     with pytest.raises(ValueError, match="nothing to score"):
         score_sentence(model, vocab, "", add_eos=False)
+    with pytest.raises(ValueError, match="the model predicts 3 tokens but the vocabulary has 9"):
+        score_sentence(LanguageModel(3, 2, 2), vocab, "pear salad")
 
 
 def test_score_sentence_is_the_models_log_prob():

@@ -236,6 +236,22 @@ def test_log_prob_refuses_bad_ids_and_lengths(ids, lengths, message):
         sharp_language_model(7, "rnn", 0).log_prob(ids, lengths)
 
 
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: LanguageModel(5.5, 4, 4), "vocab_size must be an int >= 1, got 5.5"),
+        (lambda: LanguageModel(0, 4, 4), "vocab_size must be an int >= 1, got 0"),
+        (lambda: LanguageModel(5, True, 4), "embed_dim must be an int >= 1, got True"),
+        (lambda: SequenceClassifier(5, 4, 4, num_classes=0), "num_classes must be an int >= 1"),
+        (lambda: SequenceTagger(5, 4, 4, num_tags=2.0), "num_tags must be an int >= 1"),
+        (lambda: Seq2Seq(5, -6, 4, 4), "tgt_vocab must be an int >= 1, got -6"),
+    ],
+)
+def test_models_refuse_sizes_that_are_not_positive_ints(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
 # --------------------------------------------------------------------------------------------------
 # Classifier and tagger: padding invariance and learning
 # --------------------------------------------------------------------------------------------------
