@@ -2,8 +2,9 @@
 
 - ``seq.cells``: the readable cells (``RNNCell``, ``GRUCell``, ``MinimalGRUCell``, ``LSTMCell``), the
   course's equations transcribed into minigrad ops.
-- ``seq.layers``: ``RNN``, ``GRU``, ``LSTM`` with PyTorch's constructor, call, outputs and parameter names;
-  ``impl="fused"`` (one Function per layer and direction, the default) or ``impl="cells"``.
+- ``seq.layers``: ``RNN``, ``GRU``, ``LSTM`` with PyTorch's constructor, call, outputs and parameter names, and
+  ``MinimalGRU`` (the course's simplified GRU) with the same API; ``impl="fused"`` (one Function per layer and
+  direction, the default) or ``impl="cells"``.
 - ``seq.fused``: the fused kernels with their hand-derived backward.
 - ``seq.packing``: ``pack_padded_sequence`` / ``pad_packed_sequence`` for variable-length batches.
 - ``seq.init``: the course's initialisation tricks.
@@ -18,7 +19,7 @@
 from seq import attention, data, datasets, export, generate, init, metrics, models, reference, text
 from seq.attention import BahdanauAttention, LuongAttention
 from seq.cells import GRUCell, LSTMCell, MinimalGRUCell, RNNCell
-from seq.layers import GRU, LSTM, RNN
+from seq.layers import GRU, LSTM, RNN, MinimalGRU
 from seq.models import LanguageModel, Seq2Seq, SequenceClassifier, SequenceTagger
 from seq.packing import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from seq.state import detach_state
@@ -33,6 +34,7 @@ __all__ = [
     "LSTMCell",
     "LanguageModel",
     "LuongAttention",
+    "MinimalGRU",
     "MinimalGRUCell",
     "PackedSequence",
     "RNNCell",

@@ -25,6 +25,7 @@ Autograd derives the backward pass (BPTT) from these functions.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -73,13 +74,10 @@ def gru_step(gi: Tensor, a: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None, rese
 
 def minimal_gru_step(gi: Tensor, a: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None) -> Tensor:
     """One step of the course's simplified GRU; see ``MinimalGRUCell``."""
-    H = a.shape[-1]
-    i_u, i_c = gi.split(H, dim=-1)  # (B, 2H) -> 2 x (B, H)
-    b_u = None if bias_hh is None else bias_hh[:H]
-    b_c = None if bias_hh is None else bias_hh[H:]
-    gamma_u = (i_u + _project(a, w_hh_t[:, :H], b_u)).sigmoid()  # Γu
-    c_tilde = (i_c + _project(a, w_hh_t[:, H:], b_c)).tanh()  # c̃<t>
-    return gamma_u * c_tilde + (1 - gamma_u) * a
+    gates = gi + _project(a, w_hh_t, bias_hh)  # (B, 2H)
+    u, c = gates.chunk(2, dim=-1)  # 2 x (B, H): the order u, c̃
+    gamma_u, c_tilde = u.sigmoid(), c.tanh()  # Γu, c̃<t>
+    return gamma_u * c_tilde + (1 - gamma_u) * a  # a<t> = Γu c̃<t> + (1 - Γu) a<t-1>
 
 
 def lstm_step(gi: Tensor, a: Tensor, c: Tensor, w_hh_t: Tensor, bias_hh: Tensor | None) -> tuple[Tensor, Tensor]:
@@ -104,10 +102,9 @@ class _CellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        if input_size <= 0 or hidden_size <= 0:
-            raise ValueError(f"input_size and hidden_size must be positive, got {input_size} and {hidden_size}")
-        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = minigrad.get_default_dtype() if dtype is None else np.dtype(dtype)
+        input_size, hidden_size = check_size("input_size", input_size), check_size("hidden_size", hidden_size)
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, check_flag("bias", bias)
+        dtype = check_dtype(dtype)
         G, H = self.gates, hidden_size
         self.weight_ih = Parameter(np.empty((G * H, input_size), dtype=dtype))
         self.weight_hh = Parameter(np.empty((G * H, H), dtype=dtype))
@@ -130,27 +127,40 @@ class _CellBase(Module):
         return s if self.bias else s + ", bias=False"
 
     def _check(self, x: Tensor, states: tuple) -> tuple[Tensor, tuple, bool]:
-        """Accept (B, D) or unbatched (D,) input; make zero states when none are given."""
+        """Accept (B, D) or unbatched (D,) input; check the states; make zero states where none are given."""
+        name = type(self).__name__
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: input must be a minigrad Tensor, got {type(x).__name__} (use minigrad.tensor(x))")
         if x.ndim not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {x.ndim}D instead")
+            raise ValueError(
+                f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead (shape {tuple(x.shape)}): pass "
+                "one step, (B, D) or unbatched (D,); for a whole sequence use the layer (seq.RNN, GRU, LSTM, ...)"
+            )
         if x.shape[-1] != self.input_size:
             raise ValueError(
-                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]}"
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]} "
+                f"(input of shape {tuple(x.shape)})"
             )
+        if x.dtype != self.weight_ih.dtype:
+            raise TypeError(dtype_message(name, "input", x.dtype, self.weight_ih.dtype))
         batched = x.ndim == 2
-        if not batched:
-            x = x.unsqueeze(0)
-        B = x.shape[0]
+        B = x.shape[0] if batched else 1
+        expected = (B, self.hidden_size) if batched else (self.hidden_size,)
+        kinds = ("hidden", "cell")[: len(states)] if len(states) > 1 else ("hidden",)
         out = []
-        for s in states:
+        for kind, s in zip(kinds, states):
             if s is None:
-                s = minigrad.zeros(B, self.hidden_size, dtype=x.dtype)
-            elif not batched:
-                s = s.unsqueeze(0)
-            if s.shape != (B, self.hidden_size):
-                raise ValueError(f"Expected hidden size {(B, self.hidden_size)}, got {tuple(s.shape)}")
-            out.append(s)
-        return x, tuple(out), batched
+                out.append(minigrad.zeros(B, self.hidden_size, dtype=x.dtype))
+                continue
+            if not isinstance(s, Tensor):
+                raise TypeError(f"{name}: the {kind} state must be a minigrad Tensor, got {type(s).__name__}")
+            if tuple(s.shape) != expected:
+                layout = "a batched (B, D) input needs (B, H)" if batched else "an unbatched (D,) input needs (H,)"
+                raise ValueError(f"{name}: Expected {kind} size {expected}, got {tuple(s.shape)} ({layout})")
+            if s.dtype != x.dtype:
+                raise TypeError(dtype_message(name, f"{kind} state", s.dtype, x.dtype))
+            out.append(s if batched else s.unsqueeze(0))  # (H,) -> (1, H)
+        return (x if batched else x.unsqueeze(0)), tuple(out), batched
 
     def _input_projection(self, x: Tensor) -> Tensor:
         return _project(x, self.weight_ih.T, self.bias_ih)  # (B, D) @ (D, G*H) -> (B, G*H)
@@ -225,7 +235,7 @@ class GRUCell(_CellBase):
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, reset_after: bool = True, dtype: Any = None
     ) -> None:
-        self.reset_after = reset_after
+        self.reset_after = check_flag("reset_after", reset_after)
         super().__init__(input_size, hidden_size, bias, dtype)
 
     def extra_repr(self) -> str:
@@ -246,8 +256,16 @@ class MinimalGRUCell(_CellBase):
         a<t>   = Γu ⊙ c̃<t> + (1 - Γu) ⊙ a<t-1>
 
     When Γu ≈ 0 the state is carried unchanged, so the gradient can flow across many steps: the idea
-    the full GRU and the LSTM build on. ``weight_ih`` (2H, D) and ``weight_hh`` (2H, H) stack (u, c̃).
-    Not a PyTorch module: there is no torch equivalent.
+    the full GRU and the LSTM build on. ``weight_ih`` (2H, D) and ``weight_hh`` (2H, H) stack the two
+    gates in the order (u, c̃): rows 0..H-1 are W_iu / W_hu (Γu), rows H..2H-1 W_ic / W_hc (c̃<t>); the
+    biases ``bias_ih``, ``bias_hh`` (2H,) likewise. ``seq.MinimalGRU`` is the layer over a sequence.
+    Not a PyTorch module: there is no torch equivalent. Equivalent to::
+
+        u, c = (x W_ihᵀ + b_ih + a W_hhᵀ + b_hh).chunk(2, dim=-1)
+        gamma_u, c_tilde = u.sigmoid(), c.tanh()
+        a = gamma_u * c_tilde + (1 - gamma_u) * a
+
+    Call: ``cell(x, a=None)``; returns a<t>.
     """
 
     gates = 2
@@ -288,12 +306,12 @@ class LSTMCell(_CellBase):
         forget_bias: float | None = None,
         dtype: Any = None,
     ) -> None:
-        self.forget_bias = forget_bias
+        self.forget_bias = check_forget_bias(forget_bias, bias)
         super().__init__(input_size, hidden_size, bias, dtype)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        if self.forget_bias is not None and self.bias:
+        if self.forget_bias is not None:
             set_forget_bias(self.bias_ih, self.bias_hh, self.forget_bias)
 
     def extra_repr(self) -> str:
@@ -301,7 +319,7 @@ class LSTMCell(_CellBase):
         return s if self.forget_bias is None else s + f", forget_bias={self.forget_bias}"
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
-        a, c = (None, None) if state is None else state
+        a, c = unpack_lstm_state("LSTMCell", state, "(a, c)")
         x, (a, c), batched = self._check(x, (a, c))
         a, c = lstm_step(self._input_projection(x), a, c, self.weight_hh.T, self.bias_hh)
         return (a, c) if batched else (a.squeeze(0), c.squeeze(0))
@@ -313,3 +331,77 @@ def set_forget_bias(bias_ih: Tensor, bias_hh: Tensor, value: float) -> None:
     with minigrad.no_grad():
         bias_ih[H : 2 * H] = value
         bias_hh[H : 2 * H] = 0.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Argument checks, shared with seq.layers (PyTorch's words where torch.nn has the check)
+# ------------------------------------------------------------------------------------------------
+
+
+def check_size(name: str, value: Any) -> int:
+    """``value`` as a positive int. A bool is refused (``True`` is not a size), a float too, even 4.0."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"{name} must be greater than zero, got {value}")
+    return int(value)
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` as a bool; anything else (a string such as "no" is truthy) is refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+    return bool(value)
+
+
+def check_dtype(dtype: Any) -> np.dtype:
+    """The parameters' dtype: minigrad's default when None, else a floating-point dtype."""
+    dtype = minigrad.get_default_dtype() if dtype is None else np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating-point dtype (np.float32, np.float64 or np.float16), got {dtype}")
+    return dtype
+
+
+def check_forget_bias(forget_bias: Any, bias: Any) -> float | None:
+    """``forget_bias`` as a float (None stays None); it needs the biases it sets."""
+    if forget_bias is None:
+        return None
+    if isinstance(forget_bias, bool | np.bool_) or not isinstance(forget_bias, numbers.Real):
+        raise TypeError(f"forget_bias should be a number (or None), got: {type(forget_bias).__name__}")
+    if not math.isfinite(forget_bias):
+        raise ValueError(f"forget_bias must be finite, got {forget_bias}")
+    if not bias:
+        raise ValueError(
+            f"forget_bias={forget_bias} sets the forget gate's biases, but bias=False leaves the LSTM without "
+            "biases: pass bias=True, or leave forget_bias=None"
+        )
+    return float(forget_bias)
+
+
+def dtype_message(name: str, what: str, got: np.dtype, expected: np.dtype) -> str:
+    """What to say when an input's dtype is not the weights'."""
+    if np.dtype(got).kind != "f":
+        return (
+            f"{name}: {what} must be floating point like the weights ({expected}), got {got}: x.astype(np.{expected})"
+        )
+    return (
+        f"{name}: {what} dtype {got} does not match weight dtype {expected}. Convert the {what}: "
+        f"x.astype(np.{expected}), or build the module with dtype=np.{got} (or convert it: module.to(np.{got}))"
+    )
+
+
+def unpack_lstm_state(name: str, state: Any, names: str) -> tuple:
+    """An LSTM's state, ``None`` or a pair ``(h, c)``; anything else is refused with what to pass."""
+    if state is None:
+        return None, None
+    if isinstance(state, Tensor):
+        raise TypeError(
+            f"{name}: the state of an LSTM is a tuple {names} of two tensors, the hidden state and the memory "
+            f"cell; got a single Tensor of shape {tuple(state.shape)}. Pass {names} (None for zeros), as returned "
+            "by the previous call"
+        )
+    if not isinstance(state, tuple | list):
+        raise TypeError(f"{name}: the state must be a tuple {names} of two tensors, got {type(state).__name__}")
+    if len(state) != 2:
+        raise ValueError(f"{name}: expects two hidden states {names}, got {len(state)}")
+    return tuple(state)

@@ -24,10 +24,14 @@ with ``lengths`` goes through ``pack_padded_sequence``, which is what seq's ``le
 
 Not convertible, and refused with the reason: ``seq.GRU(reset_after=False)`` / ``GRUCell(reset_after=False)``
 (the course's GRU, reset gate applied *before* the recurrent product: torch's GRU applies it after, a
-different function of the same weights) and ``seq.MinimalGRUCell`` (no reset gate: torch has no such cell).
+different function of the same weights) and ``seq.MinimalGRU`` / ``MinimalGRUCell`` (no reset gate: torch
+has no such layer or cell).
 
-The dtype is kept (float64 stays float64) and so are train/eval mode and each parameter's
-``requires_grad``. Needs PyTorch: ``pip install "minigrad[torch]"``.
+The dtype is kept (float64 stays float64, float16 stays float16) and so are train/eval mode and each
+parameter's ``requires_grad``. A bfloat16 torch module is refused: NumPy has no bfloat16, and converting it
+quietly to another dtype would break that promise; every bfloat16 value is exactly a float32, so
+``from_torch(module.float())`` converts it without loss, in the dtype you chose. Needs PyTorch:
+``pip install "minigrad[torch]"``.
 """
 
 from __future__ import annotations
@@ -68,6 +72,39 @@ def _torch_dtype(dtype: np.dtype) -> Any:
         np.dtype(np.float32): torch.float32,
         np.dtype(np.float16): torch.float16,
     }[np.dtype(dtype)]
+
+
+def _one_dtype(dtypes: list, what: str, convert: str) -> Any:
+    """The one dtype of a module's weights, or an error saying how to make them one."""
+    unique = sorted(set(dtypes), key=str)
+    if len(unique) != 1:
+        raise ValueError(
+            f"{what} has weights of several dtypes ({', '.join(map(str, unique))}); seq's layers hold one: convert "
+            f"the module to one dtype first ({convert})"
+        )
+    return unique[0]
+
+
+def _check_torch_weights(module: Any) -> None:
+    """Refuse, with the way out, the torch weights seq cannot hold: bfloat16, non-float, meta (no values)."""
+    torch = _torch()
+    tensors = list(module.state_dict().values())
+    if any(t.is_meta for t in tensors):
+        raise ValueError(
+            f"the {type(module).__name__}'s weights are on the meta device (shapes without values): materialize "
+            "them first (module.to_empty(device='cpu'), then initialize or load them)"
+        )
+    dtype = _one_dtype([t.dtype for t in tensors], f"the torch {type(module).__name__}", "module.float()")
+    if dtype == torch.bfloat16:
+        raise ValueError(
+            f"the torch {type(module).__name__} is in bfloat16, which NumPy (and so seq) cannot hold. Every bfloat16 "
+            "value is exactly a float32: convert it without loss with from_torch(module.float()) (or .double())"
+        )
+    if dtype not in (torch.float16, torch.float32, torch.float64):
+        raise TypeError(
+            f"the torch {type(module).__name__}'s weights are {dtype}; seq's layers hold float16, float32 or "
+            "float64: convert the module (module.float())"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -242,6 +279,12 @@ def __getattr__(name: str) -> Any:
 
 def _refuse_unexportable(module: Any) -> None:
     """Raise for the seq variants that no torch module computes, saying why."""
+    if isinstance(module, layers.MinimalGRU):
+        raise ValueError(
+            "MinimalGRU cannot be exported to PyTorch: it is the course's simplified GRU (an update gate and a "
+            "candidate, no reset gate, weights stacked as (u, c̃) in 2H rows), and torch has no such layer. Use "
+            "seq.GRU (PyTorch's GRU) for a model you want to move to torch."
+        )
     if isinstance(module, cells.MinimalGRUCell):
         raise ValueError(
             "MinimalGRUCell cannot be exported to PyTorch: it is the course's simplified GRU (an update gate "
@@ -321,7 +364,8 @@ def to_torch(model: Module) -> Any:
 
     Raises:
         ImportError: torch is not installed (``pip install "minigrad[torch]"``).
-        ValueError: ``reset_after=False`` GRUs and ``MinimalGRUCell``, which torch cannot compute.
+        ValueError: ``reset_after=False`` GRUs, ``MinimalGRU`` and ``MinimalGRUCell``, which torch cannot compute;
+            weights of several dtypes.
         TypeError: anything else (``Seq2Seq`` is not covered).
     """
     torch = _torch()
@@ -341,7 +385,7 @@ def to_torch(model: Module) -> Any:
             f"and SequenceTagger; got {type(model).__name__}"
         )
     state = model.state_dict()
-    dtype = next(iter(state.values())).dtype
+    dtype = _one_dtype([v.dtype for v in state.values()], f"the seq {type(model).__name__}", "model.to(np.float32)")
     with torch.random.fork_rng(devices=[]):  # building draws initial weights: leave torch's stream as it was
         module = build(**config).to(_torch_dtype(dtype))
     module.load_state_dict({key: torch.from_numpy(np.array(value)) for key, value in state.items()}, strict=True)
@@ -364,8 +408,9 @@ def from_torch(module: Any, impl: str = "fused") -> Module:
         The seq module, in the weights' dtype and the same train/eval mode.
 
     Raises:
-        ValueError: an LSTM with ``proj_size > 0`` (seq's LSTM has no projection).
-        TypeError: any other module.
+        ValueError: an LSTM with ``proj_size > 0`` (seq's LSTM has no projection); weights in bfloat16 (NumPy has
+            no bfloat16: pass ``module.float()``, a lossless conversion), of several dtypes, or on the meta device.
+        TypeError: any other module, or weights that are not floating point.
     """
     torch = _torch()
     name = type(module).__name__
@@ -382,6 +427,7 @@ def from_torch(module: Any, impl: str = "fused") -> Module:
             f"torch.nn.LSTM(proj_size={module.proj_size}) projects h to proj_size dimensions; seq.LSTM has no "
             "projection, so it cannot hold this model. Use proj_size=0."
         )
+    _check_torch_weights(module)
     state = {key: value.detach().cpu().numpy().copy() for key, value in module.state_dict().items()}
     dtype = next(iter(state.values())).dtype
     saved_rng = minigrad.get_rng_state()  # building draws initial weights: leave minigrad's stream as it was

@@ -18,8 +18,9 @@ seq computes a recurrent layer in two ways that give the same numbers:
   Memory is linear in T and the graph has a single node, so a sequence of 100,000 steps is no harder than one of
   ten.
 
-Shapes (PyTorch's layout, time-major): ``x`` (T, B, D); ``h0``, ``c0`` (B, H); ``w_ih`` (G*H, D); ``w_hh`` (G*H, H);
-``b_ih``, ``b_hh`` (G*H,) or None; G = 1 (RNN), 3 (GRU, gates r, z, n), 4 (LSTM, gates i, f, g, o).
+Shapes (PyTorch's layout, time-major): ``x`` (T, B, D) with T >= 1 and B >= 0; ``h0``, ``c0`` (B, H) or None
+(zeros); ``w_ih`` (G*H, D); ``w_hh`` (G*H, H); ``b_ih``, ``b_hh`` (G*H,) or None; G = 1 (RNN), 2 (minimal GRU,
+gates u, c̃), 3 (GRU, gates r, z, n), 4 (LSTM, gates i, f, g, o).
 
 The equations, in PyTorch's names (the course's names in brackets; each class docstring has its backward)::
 
@@ -32,13 +33,22 @@ The equations, in PyTorch's names (the course's names in brackets; each class do
     LSTM  i, f, g, o = σ, σ, tanh, σ of (W_ih x + b_ih + W_hh h + b_hh) split in 4     [Γu, Γf, c̃<t>, Γo]
           c' = f ⊙ c + i ⊙ g                                                          [c<t>]
           h' = o ⊙ tanh(c')                                                           [a<t>]
+    minimal GRU (the course's simplified GRU; no torch equivalent)
+          u, c̃ = σ, tanh of (W_ih x + b_ih + W_hh h + b_hh) split in 2                 [Γu, c̃<t>]
+          h' = u ⊙ c̃ + (1 - u) ⊙ h                                                    [a<t> = c<t>]
 
 Variable lengths (``lengths``, an int64 array (B,), 1 <= L_b <= T) follow PyTorch's packed sequences. With the
-step mask m<t> = (t < L_b) every step is ``h<t> = m ⊙ h' + (1 - m) ⊙ h<t-1>`` (same for c) and its output is
-``m ⊙ h'``: a sequence runs its first L_b steps, its output is zero past them, and its final state is the state
-after its last real step. With ``reverse=True`` the steps run from T-1 down to 0, so a sequence starts from h0 at
-its own end L_b-1 and ends at step 0. Padding gets no gradient. (Padding values must be finite: they are
-multiplied by zero, and 0 * inf is NaN.)
+step mask m<t> = (t < L_b) every step is ``h<t> = h' where m<t> else h<t-1>`` (same for c) and its output is
+``h' where m<t> else 0``: a sequence runs its first L_b steps, its output is zero past them, and its final state is
+the state after its last real step. With ``reverse=True`` the steps run from T-1 down to 0, so a sequence starts
+from h0 at its own end L_b-1 and ends at step 0.
+
+The padding never reaches a value or a gradient, whatever it holds (NaN and inf included): forward replaces it by
+zeros before the input projection, and every masked step *selects* (``np.where``, ``np.copyto(..., where=)``)
+rather than multiplies by the mask (0 * inf is NaN). Backward selects the same way, so a gradient that arrives at
+a padded output (even a NaN one) is dropped, as PyTorch's ``pad_packed_sequence`` drops it, and the padding's own
+gradient is exactly zero. All of it happens only when some sequence is shorter than T: without ``lengths``, or with
+every length equal to T, the loop has no mask at all.
 
 The sigmoid is computed with the identity σ(x) = (1 + tanh(x / 2)) / 2 rather than minigrad's ``stable_sigmoid``:
 it is as stable (tanh never overflows, unlike e^-x; for very negative x the result is accurate to ~1e-16 in
@@ -54,7 +64,7 @@ import numpy as np
 
 from minigrad.autograd import Function
 
-__all__ = ["FusedGRU", "FusedLSTM", "FusedRNN"]
+__all__ = ["FusedGRU", "FusedLSTM", "FusedMinimalGRU", "FusedRNN"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -78,6 +88,8 @@ def _check_shapes(
     if x.ndim != 3:
         raise ValueError(f"{name}: x must be time-major (T, B, D); got shape {x.shape}")
     T, B, D = x.shape
+    if T == 0:
+        raise ValueError(f"{name}: Expected sequence length to be larger than 0 in RNN; got x of shape {x.shape}")
     if w_ih.ndim != 2 or w_ih.shape[1] != D or w_ih.shape[0] % G != 0 or w_ih.shape[0] == 0:
         raise ValueError(f"{name}: w_ih must have shape ({G}*H, D={D}) ({G} gates stacked); got {w_ih.shape}")
     H = w_ih.shape[0] // G
@@ -102,22 +114,26 @@ def _check_shapes(
 class _Masks:
     """The step masks of a padded batch: which sequences are still running at each step.
 
-    ``active[t]`` (B, 1) bool is m<t> = (t < L_b); ``inactive[t]`` is its negation; ``m[t]`` is m<t> as 0.0/1.0 in
-    the compute dtype; ``partial[t]`` says whether step t has any padding (steps without padding skip the masking).
+    ``active[t]`` (B, 1) bool is m<t> = (t < L_b); ``inactive[t]`` is its negation; ``partial[t]`` says whether
+    step t has any padding (steps without padding skip the masking). The masks are only ever used to *select*
+    (never multiplied in: 0 * inf is NaN).
     """
 
-    def __init__(self, lengths: np.ndarray, T: int, dtype: np.dtype) -> None:
+    def __init__(self, lengths: np.ndarray, T: int) -> None:
         self.active = np.arange(T)[:, None, None] < np.asarray(lengths)[None, :, None]  # (T, B, 1)
         self.inactive = ~self.active  # (T, B, 1)
-        self.m = self.active.astype(dtype)  # (T, B, 1)
         self.partial = self.inactive.any(axis=(1, 2)).tolist()  # (T,) Python bools
 
+    def zero_padding(self, x: np.ndarray) -> np.ndarray:
+        """A copy of x (T, B, D) with zeros past each length: what the padding held never enters the loop."""
+        return np.where(self.active, x, np.zeros((), x.dtype))  # (T, B, D)
 
-def _masks(lengths: Any, T: int, dtype: np.dtype) -> _Masks | None:
+
+def _masks(lengths: Any, T: int) -> _Masks | None:
     """The masks of ``lengths``, or None when every sequence runs all T steps (nothing to mask)."""
     if lengths is None:
         return None
-    masks = _Masks(lengths, T, dtype)
+    masks = _Masks(lengths, T)
     return masks if any(masks.partial) else None
 
 
@@ -132,7 +148,7 @@ def _input_projection(x: np.ndarray, w_ih: np.ndarray, bias: Any) -> np.ndarray:
     gates = x.reshape(T * B, D) @ w_ih.T  # (T*B, G*H)
     if bias is not None:
         gates += bias
-    return gates.reshape(T, B, -1)  # (T, B, G*H)
+    return gates.reshape(T, B, w_ih.shape[0])  # (T, B, G*H)
 
 
 def _gate_affine(kinds: str, H: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -168,10 +184,16 @@ def _activation_derivatives(acts: np.ndarray, tanh_block: slice) -> np.ndarray:
     return derivative
 
 
+def _per_argument(ctx: Any, grads: tuple) -> tuple:
+    """The gradients backward returns, one per argument forward was given (the options after the biases,
+    ``lengths``, ``reverse``, ..., may be left to their defaults, and get no gradient)."""
+    return grads[: len(ctx.needs_input_grad)]
+
+
 def _weight_and_input_grads(needs: tuple, dgates: np.ndarray, x: np.ndarray, w_ih: np.ndarray) -> tuple:
-    """dx, dW_ih and db_ih of RNN and GRU (arguments 0, 2, 4) from the pre-activation gradients of all steps."""
+    """dx, dW_ih and db_ih (arguments 0, 2, 4) of the RNN, GRU and minimal GRU from the dgates of all steps."""
     T, B, D = x.shape
-    dG = dgates.reshape(T * B, -1)  # (T*B, G*H)
+    dG = dgates.reshape(T * B, w_ih.shape[0])  # (T*B, G*H)
     dx = (dG @ w_ih).reshape(T, B, D) if needs[0] else None  # dx<t> = W_ihᵀ dgates<t>
     dw_ih = dG.T @ x.reshape(T * B, D) if needs[2] else None  # dW_ih = Σ_t dgates<t> x<t>ᵀ
     db_ih = dG.sum(axis=0) if needs[4] else None  # db_ih = Σ_t dgates<t>
@@ -208,7 +230,9 @@ class FusedRNN(Function):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"FusedRNN: nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
         dtype = x.dtype
-        masks = _masks(lengths, T, dtype)
+        masks = _masks(lengths, T)
+        if masks is not None:
+            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
         bias = None if b_ih is None else b_ih + b_hh
         out = _input_projection(x, w_ih, bias)  # (T, B, H): z<t> without W_hh a<t-1>, then a<t> in place
         w_hh_t = w_hh.T  # (H, H)
@@ -227,7 +251,7 @@ class FusedRNN(Function):
                 np.maximum(a, 0, out=a)  # a<t> = relu(z<t>)
             if masks is not None and masks.partial[t]:
                 h = np.where(masks.active[t], a, h)  # finished sequences keep their state
-                a *= masks.m[t]  # ... and output zeros
+                np.copyto(a, 0, where=masks.inactive[t])  # ... and output zeros
             else:
                 h = a
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, out)
@@ -248,7 +272,7 @@ class FusedRNN(Function):
         for t in reversed(_steps(T, ctx.reverse)):
             da = da_next + g_out[t]  # da<t>: from the step after (through W_hh) and from output<t>
             if masks is not None and masks.partial[t]:
-                da *= masks.m[t]  # padding steps get nothing
+                np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
             dz = dgates[t]
             dz *= da  # dz<t> = da<t> ⊙ act'(z<t>)
             da_prev = dz @ w_hh  # da<t-1> = W_hhᵀ dz<t>  (B, H)
@@ -261,7 +285,7 @@ class FusedRNN(Function):
         dz_flat = dgates.reshape(T * B, H)  # (T*B, H)
         dw_hh = dz_flat.T @ h_prev.reshape(T * B, H) if needs[3] else None  # dW_hh = Σ_t dz<t> a<t-1>ᵀ
         db_hh = dz_flat.sum(axis=0) if needs[5] else None  # db_hh = Σ_t dz<t>
-        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None, None
+        return _per_argument(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None, None))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -304,7 +328,9 @@ class FusedGRU(Function):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False, reset_after=True):
         T, B, _, H = _check_shapes("FusedGRU", 3, x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
         dtype = x.dtype
-        masks = _masks(lengths, T, dtype)
+        masks = _masks(lengths, T)
+        if masks is not None:
+            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
         if b_ih is None:
             bias = b_hn = None
         elif reset_after:  # b_hr, b_hz add to the input projection; b_hn stays inside r ⊙ (W_hn a + b_hn)
@@ -352,8 +378,8 @@ class FusedGRU(Function):
             h_new *= z
             h_new += n  # a<t> = n + z ⊙ (a<t-1> - n) = (1 - z) ⊙ n + z ⊙ a<t-1>
             if masks is not None and masks.partial[t]:
-                h = np.where(masks.active[t], h_new, h)
-                h_new *= masks.m[t]
+                h = np.where(masks.active[t], h_new, h)  # finished sequences keep their state
+                np.copyto(h_new, 0, where=masks.inactive[t])  # ... and output zeros
             else:
                 h = h_new
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates, saved_n)
@@ -388,7 +414,7 @@ class FusedGRU(Function):
             partial = masks is not None and masks.partial[t]
             da = da_next + g_out[t]  # da<t>
             if partial:
-                da *= masks.m[t]
+                np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
             d = dgates_by_gate[t]  # (B, 3, H): rows dr, dz, dn
             d[:, 1:] *= da[:, None, :]  # dz = da<t> ⊙ (a<t-1> - n) ⊙ σ' (-dΓu);  dn = da<t> ⊙ (1 - z) ⊙ tanh' (dc̃<t>)
             dn = d[:, 2]
@@ -424,7 +450,101 @@ class FusedGRU(Function):
                 np.matmul(d_flat[:, 2 * H :].T, saved_n.reshape(T * B, H), out=dw_hh[2 * H :])  # dn (r ⊙ a<t-1>)ᵀ
             if needs[5]:
                 db_hh = d_flat.sum(axis=0)
-        return dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None, None
+        return _per_argument(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None, None))
+
+
+# --------------------------------------------------------------------------------------------------
+# Minimal GRU
+# --------------------------------------------------------------------------------------------------
+
+
+class FusedMinimalGRU(Function):
+    """A whole minimal-GRU layer in one direction (the course's simplified GRU: an update gate, no reset gate):
+    ``FusedMinimalGRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse) -> (output, h_n)``.
+
+    Gates stacked u, c̃ (rows 0..H-1 the update gate Γu, rows H..2H-1 the candidate c̃<t>), h = a<t> = c<t>.
+
+    Forward, for t = 0..T-1 (T-1..0 with ``reverse``)::
+
+        [u, c̃] = W_ih x<t> + b_ih + W_hh a<t-1> + b_hh, split in 2, through σ, tanh      (Γu, c̃<t>)
+        a<t> = Γu ⊙ c̃<t> + (1 - Γu) ⊙ a<t-1>            computed as a<t-1> + Γu ⊙ (c̃<t> - a<t-1>)
+
+    Backward, with da<t> = ∂L/∂output<t> + (the gradient from step t+1), each gate's gradient times its
+    activation's derivative giving ``dgates<t>``::
+
+        dΓu  = da<t> ⊙ (c̃<t> - a<t-1>)                   then ⊙ σ' = Γu (1 - Γu)
+        dc̃<t> = da<t> ⊙ Γu                               then ⊙ tanh' = 1 - c̃<t>²
+        da<t-1> = da<t> ⊙ (1 - Γu) + W_hhᵀ dgates<t>;  dh0 = da<-1>
+        dW_ih = Σ_t dgates<t> x<t>ᵀ;  dW_hh = Σ_t dgates<t> a<t-1>ᵀ;  db_ih = db_hh = Σ_t dgates<t>
+        dx<t> = W_ihᵀ dgates<t>
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False):
+        T, B, _, H = _check_shapes("FusedMinimalGRU", 2, x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
+        dtype = x.dtype
+        masks = _masks(lengths, T)
+        if masks is not None:
+            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
+        gates = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)  # (T, B, 2H)
+        w_hh_t = w_hh.T  # (H, 2H)
+        scale, shift = _gate_affine("st", H, dtype)  # σ, tanh
+        h_prev = np.empty((T, B, H), dtype)  # a<t-1> of every step
+        out = np.empty((T, B, H), dtype)
+        rec = np.empty((B, 2 * H), dtype)
+        h = np.zeros((B, H), dtype) if h0 is None else h0
+        for t in _steps(T, reverse):
+            h_prev[t] = h
+            a = gates[t]  # (B, 2H)
+            np.matmul(h, w_hh_t, out=rec)
+            a += rec  # W_ih x<t> + b + W_hh a<t-1>
+            _activate(a, scale, shift)  # Γu, c̃<t>
+            u, c = a[:, :H], a[:, H:]
+            h_new = out[t]
+            np.subtract(c, h, out=h_new)
+            h_new *= u
+            h_new += h  # a<t> = a<t-1> + Γu ⊙ (c̃<t> - a<t-1>)
+            if masks is not None and masks.partial[t]:
+                h = np.where(masks.active[t], h_new, h)  # finished sequences keep their state
+                np.copyto(h_new, 0, where=masks.inactive[t])  # ... and output zeros
+            else:
+                h = h_new
+        ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates)
+        ctx.masks, ctx.reverse = masks, reverse
+        return out, h.copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_hn):
+        x, w_ih, w_hh, h_prev, gates = ctx.saved_tensors
+        needs, masks = ctx.needs_input_grad, ctx.masks
+        T, B, H = h_prev.shape
+        u_all, c_all = gates[..., :H], gates[..., H:]  # (T, B, H) each
+        # What does not depend on the incoming gradient is computed for all steps at once, before the loop:
+        # dgates starts as each gate's activation derivative times the factor that multiplies it ...
+        dgates = _activation_derivatives(gates, slice(H, 2 * H))  # (T, B, 2H): σ', tanh'
+        dgates[..., :H] *= c_all - h_prev  # ∂a<t>/∂Γu = c̃<t> - a<t-1>
+        dgates[..., H:] *= u_all  # ∂a<t>/∂c̃<t> = Γu
+        keep = np.subtract(1, u_all)  # (T, B, H): ∂a<t>/∂a<t-1> on the direct path = 1 - Γu
+        # ... and the loop multiplies in da<t>, carried from step to step.
+        dgates_by_gate = dgates.reshape(T, B, 2, H)  # (T, B, 2, H): a view, one row per gate
+        da_next = g_hn
+        for t in reversed(_steps(T, ctx.reverse)):
+            partial = masks is not None and masks.partial[t]
+            da = da_next + g_out[t]  # da<t>: from the step after and from output<t>
+            if partial:
+                np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
+            dgates_by_gate[t] *= da[:, None, :]  # dΓu, dc̃<t>
+            da_prev = dgates[t] @ w_hh  # W_hhᵀ dgates<t>  (B, H)
+            da_prev += da * keep[t]  # ... + da<t> ⊙ (1 - Γu): the direct path a<t-1> -> a<t>
+            if partial:  # a finished sequence passes its gradient on unchanged
+                np.copyto(da_prev, da_next, where=masks.inactive[t])
+            da_next = da_prev
+        dx, dw_ih, db_ih = _weight_and_input_grads(needs, dgates, x, w_ih)
+        dh0 = da_next if needs[1] else None
+        dG = dgates.reshape(T * B, 2 * H)  # (T*B, 2H)
+        dw_hh = dG.T @ h_prev.reshape(T * B, H) if needs[3] else None  # dW_hh = Σ_t dgates<t> a<t-1>ᵀ
+        db_hh = dG.sum(axis=0) if needs[5] else None  # db_hh = Σ_t dgates<t>
+        return _per_argument(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -461,7 +581,9 @@ class FusedLSTM(Function):
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False):
         T, B, _, H = _check_shapes("FusedLSTM", 4, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, c0)
         dtype = x.dtype
-        masks = _masks(lengths, T, dtype)
+        masks = _masks(lengths, T)
+        if masks is not None:
+            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
         gates = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)  # (T, B, 4H)
         w_hh_t = w_hh.T  # (H, 4H)
         scale, shift = _gate_affine("ssts", H, dtype)  # σ, σ, tanh, σ
@@ -490,9 +612,9 @@ class FusedLSTM(Function):
             h_new = out[t]
             np.multiply(o, tc, out=h_new)  # a<t> = Γo ⊙ tanh(c<t>)
             if masks is not None and masks.partial[t]:
-                h = np.where(masks.active[t], h_new, h)
+                h = np.where(masks.active[t], h_new, h)  # finished sequences keep their state
                 c = np.where(masks.active[t], c_new, c)
-                h_new *= masks.m[t]
+                np.copyto(h_new, 0, where=masks.inactive[t])  # ... and output zeros
             else:
                 h = h_new
                 c, c_new = c_new, c  # c<t> becomes the state; the old buffer is reused (c_prev[t] holds a copy)
@@ -525,8 +647,8 @@ class FusedLSTM(Function):
             dc = da * a_to_c[t]  # dc<t> = da<t> ⊙ Γo ⊙ (1 - tanh²(c<t>)) + dc<t+1> ⊙ Γf<t+1>
             dc += dc_next
             if partial:  # padding steps get nothing
-                da *= masks.m[t]
-                dc *= masks.m[t]
+                np.copyto(da, 0, where=masks.inactive[t])
+                np.copyto(dc, 0, where=masks.inactive[t])
             d = dgates_by_gate[t]  # (B, 4, H)
             d[:, 3] *= da  # do:  dΓo = da<t> ⊙ tanh(c<t>), times σ'(Γo)
             d[:, :3] *= dc[:, None, :]  # di, df, dg:  dΓu = dc<t> ⊙ c̃<t>, dΓf = dc<t> ⊙ c<t-1>, dc̃<t> = dc<t> ⊙ Γu
@@ -536,7 +658,7 @@ class FusedLSTM(Function):
                 np.copyto(da_prev, da_next, where=masks.inactive[t])
                 np.copyto(dc_prev, dc_next, where=masks.inactive[t])
             da_next, dc_next = da_prev, dc_prev
-        return _lstm_grads(needs, dgates, x, w_ih, h_prev, da_next, dc_next)
+        return _per_argument(ctx, _lstm_grads(needs, dgates, x, w_ih, h_prev, da_next, dc_next))
 
 
 def _lstm_grads(
@@ -550,10 +672,11 @@ def _lstm_grads(
 ) -> tuple:
     """The gradients FusedLSTM.backward returns, one per argument of forward (c0 shifts the weights by one)."""
     T, B, D = x.shape
-    dG = dgates.reshape(T * B, -1)  # (T*B, 4H)
+    H = h_prev.shape[2]
+    dG = dgates.reshape(T * B, 4 * H)  # (T*B, 4H)
     dx = (dG @ w_ih).reshape(T, B, D) if needs[0] else None  # dx<t> = W_ihᵀ dgates<t>
     dw_ih = dG.T @ x.reshape(T * B, D) if needs[3] else None  # dW_ih = Σ_t dgates<t> x<t>ᵀ
-    dw_hh = dG.T @ h_prev.reshape(T * B, -1) if needs[4] else None  # dW_hh = Σ_t dgates<t> a<t-1>ᵀ
+    dw_hh = dG.T @ h_prev.reshape(T * B, H) if needs[4] else None  # dW_hh = Σ_t dgates<t> a<t-1>ᵀ
     db = dG.sum(axis=0) if needs[5] or needs[6] else None  # db_ih = db_hh = Σ_t dgates<t>
     db_ih = db if needs[5] else None
     db_hh = (db.copy() if needs[5] else db) if needs[6] else None

@@ -1,4 +1,5 @@
-"""The recurrent layers users train with: ``seq.RNN``, ``seq.GRU``, ``seq.LSTM``, with PyTorch's API.
+"""The recurrent layers users train with: ``seq.RNN``, ``seq.GRU``, ``seq.LSTM``, with PyTorch's API, and
+``seq.MinimalGRU``, the course's simplified GRU, with the same API (it has no torch twin).
 
 Constructor ``(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
 bidirectional=False)``, call ``layer(input, hx=None, lengths=None)``, return ``output, h_n``
@@ -15,11 +16,17 @@ Two paths compute the same function (a test holds them equal to 1e-12 in values 
 - ``impl="cells"``: the readable cells of ``seq/cells.py`` applied step by step through the autograd
   engine. This is automatic BPTT in its pure form: nothing about time is written by hand, autograd
   unrolls the loop. It is what you step through to learn, and the fused path's proof.
+
+Padding (past ``lengths``, or in a ``PackedSequence``) never reaches an output, a state or a gradient, whatever it
+holds (NaN and inf included): both paths replace it by zeros before the input projection and *select* with the mask
+(``where``), never multiply by it. Outputs past a length are exactly zero and get no gradient.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -51,26 +58,30 @@ class _RNNBase(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
-            raise ValueError(
-                f"input_size, hidden_size and num_layers must be positive, got {input_size}, {hidden_size}, "
-                f"{num_layers}"
-            )
-        if not 0 <= dropout <= 1:
+        if isinstance(dropout, bool | np.bool_) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
             raise ValueError(
                 f"dropout should be a number in range [0, 1] representing the probability of an "
-                f"element being zeroed, got {dropout}"
+                f"element being zeroed, got {dropout!r}"
+            )
+        self.bias, self.batch_first = cells.check_flag("bias", bias), cells.check_flag("batch_first", batch_first)
+        self.bidirectional = cells.check_flag("bidirectional", bidirectional)
+        self.input_size = cells.check_size("input_size", input_size)
+        self.hidden_size = cells.check_size("hidden_size", hidden_size)
+        self.num_layers = cells.check_size("num_layers", num_layers)
+        if dropout > 0 and num_layers == 1:  # PyTorch's warning, word for word
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                stacklevel=3,
             )
         if impl not in ("fused", "cells"):
             raise ValueError(f"impl must be 'fused' or 'cells', got {impl!r}")
-        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional, self.impl = bidirectional, impl
-        self.num_directions = 2 if bidirectional else 1
-        dtype = minigrad.get_default_dtype() if dtype is None else np.dtype(dtype)
-        G, H = self.gates, hidden_size
-        for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else H * self.num_directions
+        self.dropout, self.impl = float(dropout), impl
+        self.num_directions = 2 if self.bidirectional else 1
+        dtype = cells.check_dtype(dtype)
+        G, H = self.gates, self.hidden_size
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else H * self.num_directions
             for suffix in self._suffixes():
                 setattr(self, f"weight_ih_l{layer}{suffix}", Parameter(np.empty((G * H, layer_input), dtype=dtype)))
                 setattr(self, f"weight_hh_l{layer}{suffix}", Parameter(np.empty((G * H, H), dtype=dtype)))
@@ -147,6 +158,9 @@ class _RNNBase(Module):
         """The step-by-step path: the readable cell, applied at every step; autograd does BPTT."""
         w_ih, w_hh, b_ih, b_hh = weights
         T = x.shape[0]
+        valid = None if lengths is None else (np.arange(T)[:, None] < lengths[None, :])[..., None]  # (T, B, 1)
+        if valid is not None:
+            x = minigrad.where(valid, x, 0.0)  # the padding never enters: a NaN there would reach every gradient
         gi = x @ w_ih.T  # the input projection of all steps at once: (T, B, D) @ (D, G*H) -> (T, B, G*H)
         if b_ih is not None:
             gi = gi + b_ih
@@ -154,7 +168,6 @@ class _RNNBase(Module):
             gi = gi + b_hh  # b_hh is added where b_ih is, so add it once for all steps
             b_hh = None
         w_hh_t = w_hh.T  # (H, G*H), transposed once for all steps
-        valid = None if lengths is None else (np.arange(T)[:, None] < lengths[None, :])[..., None]  # (T, B, 1)
         state = initial
         outputs: list = [None] * T
         for t in range(T - 1, -1, -1) if reverse else range(T):
@@ -162,7 +175,7 @@ class _RNNBase(Module):
             if valid is None:
                 state = new
                 outputs[t] = new[0]
-            else:  # a sequence past its length keeps its state and outputs zero
+            else:  # a sequence past its length keeps its state and outputs zero (selected: no gradient flows back)
                 state = tuple(minigrad.where(valid[t], n, s) for n, s in zip(new, state))
                 outputs[t] = minigrad.where(valid[t], new[0], 0.0)
         return minigrad.stack(outputs, axis=0), state  # (T, B, H)
@@ -181,53 +194,90 @@ class _RNNBase(Module):
     # --------------------------------------------------------------------------------------------
 
     def _prepare_input(self, input: Any, lengths: Any) -> tuple:
+        """The input as a time-major (T, B, D) tensor, the checked lengths (or None), and how to shape the output."""
         layout = {"packed": False, "unbatched": False}
         if isinstance(input, PackedSequence):
             if lengths is not None:
                 raise ValueError("pass lengths either in the PackedSequence or as lengths=, not both")
             x, lengths = input.data, input.lengths
+            if not isinstance(x, Tensor) or x.ndim != 3:
+                raise ValueError(
+                    f"{self.mode}: a PackedSequence must hold a (T, B, D) minigrad Tensor; make it with "
+                    "seq.pack_padded_sequence"
+                )
             layout["packed"] = True
-            layout["lengths"] = input.lengths
         else:
             if not isinstance(input, Tensor):
-                raise TypeError(f"{self.mode}: input must be a minigrad Tensor, got {type(input).__name__}")
+                raise TypeError(
+                    f"{self.mode}: input must be a minigrad Tensor or a PackedSequence, got {type(input).__name__} "
+                    "(use minigrad.tensor(x))"
+                )
             x = input
             if x.ndim not in (2, 3):
-                raise ValueError(f"{self.mode}: Expected input to be 2D or 3D, got {x.ndim}D instead")
+                raise ValueError(
+                    f"{self.mode}: Expected input to be 2D or 3D, got {x.ndim}D instead (shape {tuple(x.shape)}): "
+                    f"pass {'(B, T, D)' if self.batch_first else '(T, B, D)'}, or unbatched (T, D)"
+                )
             if x.ndim == 2:
                 layout["unbatched"] = True
                 x = x.unsqueeze(1)  # (T, D) -> (T, 1, D)
             elif self.batch_first:
                 x = x.transpose(0, 1)  # (B, T, D) -> (T, B, D)
+        shape = tuple(input.data.shape) if layout["packed"] else tuple(input.shape)
         if x.shape[-1] != self.input_size:
             raise ValueError(
-                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]}"
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]} "
+                f"(input of shape {shape})"
+            )
+        if x.shape[0] == 0:
+            on_axis_1 = self.batch_first and not layout["packed"]
+            raise ValueError(
+                f"Expected sequence length to be larger than 0 in RNN: {self.mode} got an input of shape {shape} "
+                f"with no time steps{' (batch_first=True: the time axis is axis 1)' if on_axis_1 else ''}"
             )
         params_dtype = self.weight_ih_l0.dtype
         if x.dtype != params_dtype:
-            raise TypeError(
-                f"{self.mode}: input dtype {x.dtype} does not match the parameters' {params_dtype}: convert one "
-                f"(e.g. x.astype(np.{params_dtype}) or build the layer with dtype=np.{x.dtype})"
-            )
-        if lengths is not None and not layout["packed"]:
+            raise TypeError(cells.dtype_message(self.mode, "input", x.dtype, params_dtype))
+        if lengths is not None:
             if layout["unbatched"]:
                 raise ValueError("lengths= needs a batch: an unbatched (T, D) input has one sequence of length T")
-            lengths = check_lengths(lengths, x.shape[0], x.shape[1], self.batch_first)
+            batch_first = self.batch_first and not layout["packed"]  # a PackedSequence is time-major
+            lengths = check_lengths(lengths, x.shape[0], x.shape[1], batch_first)
+            layout["lengths"] = lengths
         return x, lengths, layout
 
     def _state_names(self) -> tuple:
         return ("hidden",)
+
+    def _unpack_states(self, hx: Any) -> tuple:
+        """The initial state(s) as a tuple, one per state kind; RNN and GRU take one tensor."""
+        if isinstance(hx, Tensor):
+            return (hx,)
+        if isinstance(hx, tuple | list) and len(hx) == 1:
+            return tuple(hx)
+        raise TypeError(
+            f"{self.mode}: hx must be a minigrad Tensor (h_0, of shape (num_layers * num_directions, B, H)), got "
+            f"{type(hx).__name__}"
+        )
 
     def _prepare_states(self, hx: Any, B: int, dtype: Any, unbatched: bool, T: int) -> tuple:
         n = self.num_layers * self.num_directions
         kinds = self._state_names()
         if hx is None:
             return tuple(minigrad.zeros(n, B, self.hidden_size, dtype=dtype) for _ in kinds)
-        given = hx if isinstance(hx, tuple | list) else (hx,)
-        if len(given) != len(kinds):
-            raise ValueError(f"{self.mode}: expected {len(kinds)} initial state tensor(s), got {len(given)}")
+        given = self._unpack_states(hx)
         states = []
         for kind, s in zip(kinds, given):
+            if not isinstance(s, Tensor):
+                raise TypeError(
+                    f"{self.mode}: the initial {kind} state must be a minigrad Tensor, got {type(s).__name__}"
+                )
+            dims = 2 if unbatched else 3
+            if s.ndim != dims:
+                raise ValueError(
+                    f"For {'unbatched' if unbatched else 'batched'} {dims}-D input, hx should also be {dims}-D but got "
+                    f"{s.ndim}-D tensor (the initial {kind} state has shape {tuple(s.shape)})"
+                )
             expected = (n, self.hidden_size) if unbatched else (n, B, self.hidden_size)
             if tuple(s.shape) != expected:
                 hint = ""
@@ -235,7 +285,7 @@ class _RNNBase(Module):
                     hint = f" (the input's first axis has {T}: is batch_first={not self.batch_first} what you meant?)"
                 raise ValueError(f"Expected {kind} size {expected}, got {tuple(s.shape)}{hint}")
             if s.dtype != dtype:
-                raise TypeError(f"{self.mode}: initial {kind} state has dtype {s.dtype}, the input {dtype}")
+                raise TypeError(cells.dtype_message(self.mode, f"initial {kind} state", s.dtype, dtype))
             states.append(s.unsqueeze(1) if unbatched else s)  # (n, H) -> (n, 1, H)
         return tuple(states)
 
@@ -327,7 +377,7 @@ class GRU(_RNNBase):
         impl: str = "fused",
         dtype: Any = None,
     ) -> None:
-        self.reset_after = reset_after
+        self.reset_after = cells.check_flag("reset_after", reset_after)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, impl, dtype)
 
     def _extra_options(self) -> str:
@@ -369,12 +419,12 @@ class LSTM(_RNNBase):
         impl: str = "fused",
         dtype: Any = None,
     ) -> None:
-        self.forget_bias = forget_bias
+        self.forget_bias = cells.check_forget_bias(forget_bias, bias)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, impl, dtype)
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        if self.forget_bias is not None and self.bias:
+        if self.forget_bias is not None:
             for layer in range(self.num_layers):
                 for reverse in (False, True)[: self.num_directions]:
                     _, _, b_ih, b_hh = self.weights(layer, reverse)
@@ -386,6 +436,9 @@ class LSTM(_RNNBase):
     def _state_names(self) -> tuple:
         return ("hidden", "cell")
 
+    def _unpack_states(self, hx: Any) -> tuple:
+        return cells.unpack_lstm_state(self.mode, hx, "(h_0, c_0)")
+
     def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
         return cells.lstm_step(gi, state[0], state[1], w_hh_t, b_hh)
 
@@ -394,3 +447,40 @@ class LSTM(_RNNBase):
 
         output, h_n, c_n = FusedLSTM.apply(x, initial[0], initial[1], *weights, lengths, reverse)
         return output, (h_n, c_n)
+
+
+class MinimalGRU(_RNNBase):
+    """A multi-layer minimal GRU, the course's simplified GRU (an update gate Γu, no reset gate); see
+    ``seq.MinimalGRUCell`` for the cell. For t = 0..T-1, with a<t> = c<t> the state::
+
+        Γu   = σ(W_iu x<t> + b_iu + W_hu a<t-1> + b_hu)
+        c̃<t> = tanh(W_ic x<t> + b_ic + W_hc a<t-1> + b_hc)
+        a<t> = Γu ⊙ c̃<t> + (1 - Γu) ⊙ a<t-1>
+
+    Constructor, call, inputs (padded, ``lengths=``, ``PackedSequence``, ``batch_first``, unbatched), initial
+    state and outputs as ``seq.GRU`` (``output, h_n``). Parameters in PyTorch's style with two gates stacked in
+    the order (u, c̃), as ``MinimalGRUCell``: ``weight_ih_l{k}`` (2H, D) for layer 0, (2H, dirs * H) above it,
+    rows 0..H-1 W_iu (Γu) and rows H..2H-1 W_ic (c̃<t>); ``weight_hh_l{k}`` (2H, H) likewise; ``bias_ih_l{k}``,
+    ``bias_hh_l{k}`` (2H,); ``..._reverse`` for the backward direction. Both paths exist (``impl="fused"``, the
+    default, with its hand-derived BPTT in ``seq.fused.FusedMinimalGRU``, and ``impl="cells"``), held equal to
+    1e-12 like the other layers'.
+
+    There is no torch equivalent: ``seq.export.to_torch`` refuses it. Equivalent to this loop per layer and
+    direction (``cell`` a ``MinimalGRUCell`` holding that layer's weights)::
+
+        a = h_0[layer]
+        for t in range(T):
+            a = output[t] = cell(x[t], a)
+    """
+
+    mode = "MinimalGRU"
+    gates = 2
+
+    def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
+        return (cells.minimal_gru_step(gi, state[0], w_hh_t, b_hh),)
+
+    def _run_fused(self, x: Tensor, initial: tuple, weights: tuple, lengths: Any, reverse: bool) -> tuple:
+        from seq.fused import FusedMinimalGRU
+
+        output, h_n = FusedMinimalGRU.apply(x, initial[0], *weights, lengths, reverse)
+        return output, (h_n,)

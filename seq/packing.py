@@ -3,7 +3,8 @@
 A ``PackedSequence`` here keeps the padded, time-major batch and the lengths (PyTorch stores the steps
 of all sequences flattened; what the layers compute is the same). Passing one to ``seq.LSTM`` (or
 passing ``lengths=`` directly) means: each sequence stops at its own length, the outputs past it are
-zero, ``h_n`` is taken at its last valid step, and the padding gets no gradient.
+zero, ``h_n`` is taken at its last valid step, and the padding gets no gradient. Whatever the padding
+holds (NaN and inf included) never reaches an output, a state or a gradient.
 """
 
 from __future__ import annotations
@@ -24,25 +25,47 @@ class PackedSequence(NamedTuple):
 
     @property
     def batch_sizes(self) -> np.ndarray:
-        """How many sequences are still running at each step (PyTorch's ``batch_sizes``)."""
-        T = self.data.shape[0]
-        return (self.lengths[None, :] > np.arange(T)[:, None]).sum(axis=1)
+        """How many sequences are still running at each step up to the longest (PyTorch's ``batch_sizes``)."""
+        steps = int(self.lengths.max())  # (B >= 1: pack_padded_sequence refuses an empty batch)
+        return (self.lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
 
 
 def check_lengths(lengths: Any, T: int, B: int, batch_first: bool = False) -> np.ndarray:
-    """Lengths as an int64 array (B,) with 1 <= length <= T, or a clear error (with a hint on the layout)."""
+    """Lengths as an int64 array (B,) with 1 <= length <= T, or a clear error (with a hint on the layout).
+
+    Whole floats (3.0) are taken as PyTorch takes them; a fraction (2.5), NaN, booleans (a mask passed by mistake)
+    or strings are refused.
+    """
+    given = lengths
     lengths = np.asarray(getattr(lengths, "data", lengths))
-    if lengths.dtype.kind not in "iu" or lengths.ndim != 1:
-        raise ValueError(f"lengths must be a 1-D array of integers, got shape {lengths.shape} dtype {lengths.dtype}")
+    if lengths.ndim != 1:
+        raise ValueError(
+            f"lengths must be a 1-D array with one length per sequence, got shape {lengths.shape}: pass (B,) integers"
+        )
+    if lengths.dtype.kind == "b":
+        raise TypeError(
+            "lengths must be integers, got booleans: is it a padding mask? Its lengths are mask.sum(axis=0) "
+            "for a (T, B) mask"
+        )
+    if lengths.size and lengths.dtype.kind == "f":
+        if not np.all(np.isfinite(lengths)) or np.any(lengths != np.round(lengths)):
+            raise ValueError(f"lengths must be whole numbers of steps, got {given!r}")
+    elif lengths.size and lengths.dtype.kind not in "iu":
+        raise TypeError(f"lengths must be integers, got dtype {lengths.dtype} ({given!r})")
     if lengths.shape[0] != B:
         hint = ""
         if lengths.shape[0] == T:
             hint = f" (the input has {T} steps: is batch_first={not batch_first} what you meant?)"
-        raise ValueError(f"lengths has {lengths.shape[0]} entries but the batch has {B} sequences{hint}")
-    if lengths.size and (lengths.min() < 1 or lengths.max() > T):
         raise ValueError(
-            f"every length must be between 1 and T={T}, got lengths from {lengths.min()} to {lengths.max()}"
+            f"Expected `len(lengths)` to be equal to batch_size, but got {lengths.shape[0]} (batch_size={B}){hint}"
         )
+    if lengths.size and lengths.min() < 1:
+        raise ValueError(
+            "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0 "
+            f"({lengths.min()})"
+        )
+    if lengths.size and lengths.max() > T:
+        raise ValueError(f"every length must be between 1 and T={T}, got a length of {lengths.max()}")
     return lengths.astype(np.int64)
 
 
@@ -52,11 +75,18 @@ def pack_padded_sequence(
     """Mark a padded batch with its lengths for ``seq.RNN/GRU/LSTM`` (as ``torch.nn.utils.rnn``'s).
 
     Args:
-        input: (T, B, *) or (B, T, *) with ``batch_first``.
+        input: (T, B, *) or (B, T, *) with ``batch_first``, a minigrad Tensor.
         lengths: (B,) ints, 1 <= length <= T.
         enforce_sorted: as PyTorch, require decreasing lengths (pass False for any order; seq's
             layers handle any order without sorting).
     """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pack_padded_sequence: input must be a minigrad Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        layout = "(B, T, *)" if batch_first else "(T, B, *)"
+        raise ValueError(f"pack_padded_sequence: input must be {layout}, got shape {tuple(input.shape)}")
+    if 0 in input.shape[:2]:
+        raise ValueError(f"Cannot pack empty tensors. (input of shape {tuple(input.shape)})")
     x = input.transpose(0, 1) if batch_first else input  # (B, T, *) -> (T, B, *)
     lengths = check_lengths(lengths, x.shape[0], x.shape[1], batch_first)
     if enforce_sorted and np.any(np.diff(lengths) > 0):
@@ -73,16 +103,29 @@ def pad_packed_sequence(
 ) -> tuple[Tensor, Tensor]:
     """The padded batch and its lengths back from a ``PackedSequence`` (as ``torch.nn.utils.rnn``'s).
 
-    Entries past each length are ``padding_value``; ``total_length`` pads (or checks) the time axis.
+    The time axis runs to the longest sequence (as PyTorch: steps that were padding for every sequence are
+    dropped), or to ``total_length``. Entries past each length are ``padding_value``.
     Returns ``(padded, lengths)`` with lengths an int64 tensor.
     """
+    if not isinstance(sequence, PackedSequence):
+        raise TypeError(
+            f"pad_packed_sequence expects a PackedSequence (from seq.pack_padded_sequence or a layer's output), "
+            f"got {type(sequence).__name__}"
+        )
+    if total_length is not None and (isinstance(total_length, bool) or not isinstance(total_length, int | np.integer)):
+        raise TypeError(f"total_length must be an int, got {type(total_length).__name__}")
     data, lengths = sequence.data, sequence.lengths
-    T = data.shape[0]
+    T = int(lengths.max())  # the longest sequence (B >= 1: pack_padded_sequence refuses an empty batch)
+    if data.shape[0] > T:
+        data = data[:T]  # (T, B, *): the steps after the longest sequence hold only padding
     valid = (np.arange(T)[:, None] < lengths[None, :]).reshape(T, len(lengths), *([1] * (data.ndim - 2)))
     out = minigrad.where(valid, data, padding_value)  # (T, B, *)
     if total_length is not None:
         if total_length < T:
-            raise ValueError(f"total_length={total_length} is shorter than the longest sequence ({T} steps)")
+            raise ValueError(
+                "Expected total_length to be at least the length of the longest sequence in input, but got "
+                f"total_length={total_length} and max sequence length being {T}"
+            )
         if total_length > T:
             out = minigrad.pad(out, [(0, total_length - T)] + [(0, 0)] * (data.ndim - 1), value=padding_value)
     if batch_first:

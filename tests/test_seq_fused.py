@@ -1,8 +1,9 @@
-"""seq.fused: the fused RNN/GRU/LSTM kernels against finite differences, against a readable per-step loop of
-minigrad ops (their composite twin, whose BPTT autograd derives), and against PyTorch's native layers.
+"""seq.fused: the fused RNN/GRU/LSTM/minimal-GRU kernels against finite differences, against a readable per-step
+loop of minigrad ops (their composite twin, whose BPTT autograd derives), and against PyTorch's native layers.
 
 Every test draws a configuration (sizes, lengths, direction, bias, nonlinearity or GRU variant) with hypothesis;
-sizes stay tiny (T <= 5, B <= 3, D, H <= 4) so full Jacobians are cheap.
+sizes stay tiny (T <= 5, B <= 3, D, H <= 4) so full Jacobians are cheap. The gradient check's tolerance is tight
+enough that a 1% error in any one gradient fails it, and tests plant such an error to prove it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from hypothesis.extra import numpy as hnp
 import minigrad
 from minigrad import Tensor
 from minigrad.testing import assert_gradients_match
-from seq.fused import FusedGRU, FusedLSTM, FusedRNN
+from seq.fused import FusedGRU, FusedLSTM, FusedMinimalGRU, FusedRNN
 
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+GATES = {"rnn": 1, "gru": 3, "lstm": 4, "minimal_gru": 2}
+KINDS = list(GATES)
+# Central differences in float64 (eps 1e-6) agree with these kernels' gradients to ~1e-9; at this tolerance a 1%
+# error in any Jacobian entry larger than 1e-5 fails the check (the planted-error tests below prove it).
+GRAD_TOL = {"atol": 1e-7, "rtol": 1e-4}
 NAMES = ("x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh")  # the tensor arguments, in the order of ``run_fused``
 
 
@@ -82,6 +87,7 @@ def cases(draw: Any, kind: str, max_T: int = 5, max_B: int = 3, max_side: int = 
         "rnn": st.sampled_from(["tanh", "relu"] if relu else ["tanh"]),
         "gru": st.booleans(),
         "lstm": st.none(),
+        "minimal_gru": st.none(),
     }[kind]
     return Case(
         kind=kind,
@@ -103,6 +109,8 @@ def run_fused(case: Case, x, h0, c0, w_ih, w_hh, b_ih, b_hh) -> tuple:
         return FusedRNN.apply(x, h0, w_ih, w_hh, b_ih, b_hh, case.lengths, case.reverse, case.option)
     if case.kind == "gru":
         return FusedGRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, case.lengths, case.reverse, case.option)
+    if case.kind == "minimal_gru":
+        return FusedMinimalGRU.apply(x, h0, w_ih, w_hh, b_ih, b_hh, case.lengths, case.reverse)
     return FusedLSTM.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, case.lengths, case.reverse)
 
 
@@ -158,7 +166,18 @@ def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, _option):
     return o * c_new.tanh(), c_new
 
 
-CELLS = {"rnn": rnn_cell, "gru": gru_cell, "lstm": lstm_cell}
+def minimal_gru_cell(x, h, c, w_ih, w_hh, b_ih, b_hh, _option):
+    """u, c̃ = σ, tanh of the 2 blocks; h' = u ⊙ c̃ + (1 - u) ⊙ h."""
+    H = h.shape[1]
+    pre = [
+        linear(x, block(w_ih, k, H), block(b_ih, k, H)) + linear(h, block(w_hh, k, H), block(b_hh, k, H))
+        for k in range(2)
+    ]
+    u, c_tilde = pre[0].sigmoid(), pre[1].tanh()
+    return u * c_tilde + (1 - u) * h, None
+
+
+CELLS = {"rnn": rnn_cell, "gru": gru_cell, "lstm": lstm_cell, "minimal_gru": minimal_gru_cell}
 
 
 def run_reference(case: Case, x, h0, c0, w_ih, w_hh, b_ih, b_hh) -> tuple:
@@ -167,22 +186,26 @@ def run_reference(case: Case, x, h0, c0, w_ih, w_hh, b_ih, b_hh) -> tuple:
     steps = range(case.T - 1, -1, -1) if case.reverse else range(case.T)
     h, c = h0, c0
     outputs = [None] * case.T
+    if h is None:  # the kernels' default: zeros
+        h = Tensor(np.zeros((case.B, case.H)))
+    if c is None and case.kind == "lstm":
+        c = Tensor(np.zeros((case.B, case.H)))
     for t in steps:
         h_new, c_new = cell(x[t], h, c, w_ih, w_hh, b_ih, b_hh, case.option)
         if case.lengths is None:
             h, c, outputs[t] = h_new, c_new, h_new
         else:
-            m = (t < case.lengths)[:, None].astype(np.float64)  # (B, 1)
-            h = m * h_new + (1 - m) * h
-            c = None if c is None else m * c_new + (1 - m) * c
-            outputs[t] = m * h_new
+            m = (t < case.lengths)[:, None]  # (B, 1)
+            h = minigrad.where(m, h_new, h)
+            c = None if c is None else minigrad.where(m, c_new, c)
+            outputs[t] = minigrad.where(m, h_new, 0.0)
     output = minigrad.stack(outputs)  # (T, B, H)
     return (output, h) if case.kind != "lstm" else (output, h, c)
 
 
-def outputs_and_grads(fn: Any, case: Case, seeds: list) -> tuple[list, list]:
+def outputs_and_grads(fn: Any, case: Case, seeds: list, args: list | None = None) -> tuple[list, list]:
     """Outputs of ``fn(case, *tensors)`` and the gradients of Σ_k <seed_k, output_k> for every tensor argument."""
-    args = case.tensors()
+    args = case.tensors() if args is None else args
     outs = fn(case, *args)
     loss = sum((o * Tensor(s)).sum() for o, s in zip(outs, seeds))
     loss.backward()
@@ -200,13 +223,51 @@ def output_seeds(case: Case) -> list:
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("kind", KINDS)
 @given(data=st.data())
 def test_gradients_match_finite_differences(kind, data):
     # relu is checked against torch and the reference loop instead: a finite difference may straddle its kink
     case = data.draw(cases(kind, relu=False))
     args = case.tensors()
-    assert_gradients_match(lambda *a: run_fused(case, *a), *args)
+    assert_gradients_match(lambda *a: run_fused(case, *a), *args, **GRAD_TOL)
+
+
+class _OffByOnePercent:
+    """Patch ``kernel.backward`` to return the gradient of argument ``index`` times 1.01 (a planted bug)."""
+
+    def __init__(self, monkeypatch: Any, kernel: Any, index: int) -> None:
+        original = kernel.backward
+
+        def backward(ctx, *grads):
+            out = list(original(ctx, *grads))
+            if out[index] is not None:
+                out[index] = out[index] * 1.01
+            return tuple(out)
+
+        monkeypatch.setattr(kernel, "backward", staticmethod(backward))
+
+
+KERNELS = {"rnn": FusedRNN, "gru": FusedGRU, "lstm": FusedLSTM, "minimal_gru": FusedMinimalGRU}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_planted_one_percent_error_fails_the_gradient_check(kind, monkeypatch):
+    """The check above catches a backward whose gradient for any one argument is off by 1%, on every draw."""
+    names = [n for n in NAMES if n != "c0" or kind == "lstm"]
+
+    @given(data=st.data())
+    def check(data):
+        name = data.draw(st.sampled_from(names))
+        case = data.draw(cases(kind, relu=False))
+        if name.startswith("b_") and not case.bias:
+            case = dataclasses.replace(case, bias=True)
+        args = case.tensors()
+        with monkeypatch.context() as patch:
+            _OffByOnePercent(patch, KERNELS[kind], names.index(name))
+            with pytest.raises(AssertionError, match="do not match finite differences"):
+                assert_gradients_match(lambda *a: run_fused(case, *a), *args, **GRAD_TOL)
+
+    check()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -214,7 +275,7 @@ def test_gradients_match_finite_differences(kind, data):
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("kind", KINDS)
 @given(data=st.data())
 def test_fused_matches_reference_loop(kind, data):
     case = data.draw(cases(kind))
@@ -231,7 +292,7 @@ def test_fused_matches_reference_loop(kind, data):
             assert_close(got, expected, 1e-12)
 
 
-@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("kind", KINDS)
 @given(data=st.data())
 def test_padding_changes_nothing_and_gets_no_gradient(kind, data):
     case = data.draw(cases(kind))
@@ -242,15 +303,79 @@ def test_padding_changes_nothing_and_gets_no_gradient(kind, data):
     padding = np.arange(case.T)[:, None] >= lengths[None, :]  # (T, B)
     assert np.all(outs[0][padding] == 0)
     assert np.all(grads[0][padding] == 0)
-    other = dataclasses.replace(case, seed=case.seed + 7)  # other values everywhere ...
-    moved = case.arrays()
-    moved["x"] = np.where(padding[:, :, None], other.arrays()["x"] * 100, moved["x"])  # ... kept only in the padding
-    again = [run_fused(case, *[None if moved[n] is None else Tensor(moved[n]) for n in NAMES])]
-    for got, expected in zip(again[0], outs):
-        np.testing.assert_array_equal(got.data, expected)
+    # Other values in the padding, finite or not, and a gradient arriving at the padded outputs that is NaN: the
+    # outputs, the final states and every gradient stay exactly what they were.
+    fill = data.draw(st.sampled_from([np.nan, np.inf, -np.inf, "random"]))
+    arrays = case.arrays()
+    other = dataclasses.replace(case, seed=case.seed + 7).arrays()["x"] * 100 if fill == "random" else fill
+    arrays["x"] = np.where(padding[:, :, None], other, arrays["x"])  # (T, B, D): changed only in the padding
+    args = [None if arrays[n] is None else Tensor(arrays[n], requires_grad=True) for n in NAMES]
+    poisoned = [s.copy() for s in seeds]
+    poisoned[0][padding] = np.nan  # d loss / d output at the padding: dropped, as PyTorch's pad_packed_sequence
+    outs_again, grads_again = outputs_and_grads(run_fused, case, poisoned, args)
+    for got, expected in zip(outs_again, outs):
+        np.testing.assert_array_equal(got, expected)
+    for name, got, expected in zip(NAMES, grads_again, grads):
+        if expected is not None:
+            np.testing.assert_array_equal(got, expected, err_msg=name)
 
 
-@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("kind", KINDS)
+@given(data=st.data())
+def test_no_initial_state_means_zeros(kind, data):
+    """h0=None (and c0=None) runs the kernels' own zero state: values and gradients equal explicit zeros."""
+    case = data.draw(cases(kind))
+    seeds = output_seeds(case)
+    zeros = case.tensors()
+    nones = case.tensors()
+    for i, name in enumerate(NAMES):
+        if name in ("h0", "c0") and zeros[i] is not None:
+            zeros[i] = Tensor(np.zeros((case.B, case.H)), requires_grad=True)
+            nones[i] = None
+    outs_zeros, grads_zeros = outputs_and_grads(run_fused, case, seeds, zeros)
+    outs_none, grads_none = outputs_and_grads(run_fused, case, seeds, nones)
+    for got, expected in zip(outs_none, outs_zeros):
+        np.testing.assert_array_equal(got, expected)
+    for name, got, expected in zip(NAMES, grads_none, grads_zeros):
+        if name in ("h0", "c0"):
+            assert got is None
+        elif expected is not None:
+            np.testing.assert_array_equal(got, expected, err_msg=name)
+    if kind == "lstm":  # one state given, the other None
+        mixed = case.tensors()
+        mixed[NAMES.index("c0")] = None
+        outs_mixed, _ = outputs_and_grads(run_fused, case, seeds, mixed)
+        reference = case.tensors()
+        reference[NAMES.index("c0")] = Tensor(np.zeros((case.B, case.H)))
+        outs_reference, _ = outputs_and_grads(run_fused, case, seeds, reference)
+        for got, expected in zip(outs_mixed, outs_reference):
+            np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_empty_batch_runs_and_gives_zero_gradients(kind):
+    case = Case(kind, T=3, B=0, D=2, H=3, lengths=None, reverse=False, bias=True, option=_option(kind), seed=0)
+    args = case.tensors()
+    outs = run_fused(case, *args)
+    assert [o.shape for o in outs] == [(3, 0, 3)] + [(0, 3)] * (len(outs) - 1)
+    sum(o.sum() for o in outs).backward()
+    for name, a in zip(NAMES, args):
+        if a is not None:
+            assert a.grad.shape == a.shape and np.all(a.grad == 0), name
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_time_steps_is_refused_as_pytorch_refuses_it(kind):
+    case = Case(kind, T=0, B=2, D=2, H=3, lengths=None, reverse=False, bias=True, option=_option(kind), seed=0)
+    with pytest.raises(ValueError, match="Expected sequence length to be larger than 0"):
+        run_fused(case, *case.tensors())
+
+
+def _option(kind: str) -> Any:
+    return {"rnn": "tanh", "gru": True, "lstm": None, "minimal_gru": None}[kind]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_only_inputs_that_need_grad_get_one(kind):
     case = Case(
         kind,
@@ -261,7 +386,7 @@ def test_only_inputs_that_need_grad_get_one(kind):
         lengths=np.array([3, 1]),
         reverse=False,
         bias=True,
-        option={"rnn": "tanh", "gru": True, "lstm": None}[kind],
+        option=_option(kind),
         seed=3,
     )
     seeds = output_seeds(case)
@@ -353,7 +478,7 @@ def test_matches_torch(kind, data):
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_float32_in_float32_out(kind):
     case = Case(
         kind,
@@ -364,7 +489,7 @@ def test_float32_in_float32_out(kind):
         lengths=np.array([4, 2, 1]),
         reverse=True,
         bias=True,
-        option={"rnn": "tanh", "gru": False, "lstm": None}[kind],
+        option={"rnn": "tanh", "gru": False, "lstm": None, "minimal_gru": None}[kind],
         seed=5,
     )
     args = case.tensors(np.float32)

@@ -1,4 +1,5 @@
-"""seq.RNN/GRU/LSTM: PyTorch's API and numbers, both paths, gradients proven, variable lengths, errors."""
+"""seq.RNN/GRU/LSTM/MinimalGRU: PyTorch's API and numbers, both paths, gradients proven, variable lengths (padding
+that holds NaN or inf included), empty batches, errors."""
 
 from __future__ import annotations
 
@@ -15,17 +16,19 @@ from minigrad import Tensor
 from minigrad.testing import assert_gradients_match
 
 IMPLS = ["cells", "fused"]
-MODES = ["RNN", "GRU", "LSTM"]
+MODES = ["RNN", "GRU", "LSTM"]  # the layers torch.nn has
+ALL_MODES = [*MODES, "MinimalGRU"]
+STATES = {"RNN": 1, "GRU": 1, "LSTM": 2, "MinimalGRU": 1}  # initial state tensors: h_0, or (h_0, c_0)
 
 
 @st.composite
-def configs(draw, max_layers: int = 3):
+def configs(draw, max_layers: int = 3, max_T: int = 6, max_side: int = 5):
     """A layer configuration and a batch: sizes, layers, directions, layout, lengths, initial state."""
     return {
-        "T": draw(st.integers(1, 6)),
+        "T": draw(st.integers(1, max_T)),
         "B": draw(st.integers(1, 3)),
-        "D": draw(st.integers(1, 5)),
-        "H": draw(st.integers(1, 5)),
+        "D": draw(st.integers(1, max_side)),
+        "H": draw(st.integers(1, max_side)),
         "num_layers": draw(st.integers(1, max_layers)),
         "bidirectional": draw(st.booleans()),
         "batch_first": draw(st.booleans()),
@@ -63,17 +66,37 @@ def batch(mode, cfg):
     n = cfg["num_layers"] * (2 if cfg["bidirectional"] else 1)
     states = None
     if cfg["use_state"]:
-        states = [rng.standard_normal((n, B, H)) for _ in range(2 if mode == "LSTM" else 1)]
+        states = [rng.standard_normal((n, B, H)) for _ in range(STATES[mode])]
     return x, lengths, states
+
+
+def as_hx(mode, states):
+    """The layer's hx argument from a list of state tensors: h_0, or (h_0, c_0) for the LSTM."""
+    if not states:
+        return None
+    return tuple(states) if mode == "LSTM" else states[0]
+
+
+def as_finals(mode, h):
+    """The layer's final state as a tuple: (h_n,) or (h_n, c_n)."""
+    return h if mode == "LSTM" else (h,)
 
 
 def run_ours(layer, mode, x_np, lengths, states_np):
     x = Tensor(x_np, requires_grad=True)
     states = None if states_np is None else [Tensor(s, requires_grad=True) for s in states_np]
-    hx = None if states is None else (tuple(states) if mode == "LSTM" else states[0])
-    output, h = layer(x, hx, lengths=lengths)
-    finals = h if mode == "LSTM" else (h,)
-    return x, states, output, finals
+    output, h = layer(x, as_hx(mode, states), lengths=lengths)
+    return x, states, output, as_finals(mode, h)
+
+
+def padding_of(cfg, lengths):
+    """A boolean mask in the input's layout ((B, T) with batch_first, else (T, B)): True past each length."""
+    T, B = cfg["T"], cfg["B"]
+    if lengths is None:
+        mask = np.zeros((T, B), bool)
+    else:
+        mask = np.arange(T)[:, None] >= np.asarray(lengths)[None, :]  # (T, B)
+    return mask.T if cfg["batch_first"] else mask
 
 
 def loss_of(output, finals, lib_sum):
@@ -95,8 +118,8 @@ def test_layers_match_pytorch(mode, impl):
     torch = pytest.importorskip("torch")
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-    @given(configs())
-    def check(cfg):
+    @given(configs(), st.sampled_from([0.0, np.nan, np.inf]))
+    def check(cfg, fill):
         ours = build(mode, cfg, impl)
         theirs = getattr(torch.nn, mode)(
             cfg["D"],
@@ -109,6 +132,8 @@ def test_layers_match_pytorch(mode, impl):
         )
         theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
         x_np, lengths, states_np = batch(mode, cfg)
+        padding = padding_of(cfg, lengths)  # (B, T) or (T, B): True past each length
+        x_np[padding] = fill  # what the padding holds must not matter (torch's packed layers never read it)
         x, states, output, finals = run_ours(ours, mode, x_np, lengths, states_np)
 
         tx = torch.tensor(x_np, requires_grad=True)
@@ -130,6 +155,7 @@ def test_layers_match_pytorch(mode, impl):
         loss_of(output, finals, lambda t: t.sum()).backward()
         loss_of(tout, tfinals, lambda t: t.sum()).backward()
         np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+        assert np.all(x.grad[padding] == 0)
         for s, ts in zip(states or [], tstates or []):
             np.testing.assert_allclose(s.grad, ts.grad.numpy(), rtol=1e-10, atol=1e-12)
         torch_params = dict(theirs.named_parameters())
@@ -150,32 +176,113 @@ VARIANTS = [
     ("GRU", {"reset_after": False}),
     ("LSTM", {}),
     ("LSTM", {"forget_bias": 1.0}),
+    ("MinimalGRU", {}),
 ]
+EPS = 1e-6
+# Directional derivatives by central differences in float64 agree with these layers' gradients to ~1e-9; at this
+# tolerance a 1% error in the gradient of any one tensor fails whenever its projection exceeds 1e-6 (the planted-
+# error test below proves it on every draw).
+GRAD_TOL = {"atol": 1e-8, "rtol": 1e-5}
+
+
+def assert_gradients_per_tensor(fn, inputs, seed=0, atol=GRAD_TOL["atol"], rtol=GRAD_TOL["rtol"]):
+    """Check autograd's gradients of ``fn(*inputs)`` against central differences, one input tensor at a time.
+
+    One random output projection v; for each input tensor x_i separately, a random direction u_i:
+    ``<∂<v, fn>/∂x_i, u_i>`` by backward must equal ``(<v, fn(x_i + εu_i)> - <v, fn(x_i - εu_i)>) / 2ε``.
+    A projection of all inputs at once (gradcheck's fast_mode) lets a wrong gradient of a small tensor hide behind
+    the others; one per tensor does not, and costs two forward passes per tensor where a full Jacobian costs two per
+    element. (``fn`` may read tensors that are not arguments, such as a layer's parameters: they are perturbed in
+    place.) Then minigrad.gradcheck's own checks: a zero output gradient gives zero, two backward passes agree.
+    """
+    rng = np.random.default_rng(seed)
+    outputs = fn(*inputs)
+    projections = [rng.standard_normal(o.shape) for o in outputs]
+    grads = minigrad.grad(outputs, list(inputs), projections, allow_unused=True)
+    for i, (x, g) in enumerate(zip(inputs, grads)):
+        u = rng.standard_normal(x.shape)
+        analytical = 0.0 if g is None else float(np.sum(g * u))
+        original = x.data.copy()
+        with minigrad.no_grad():
+            x.data[...] = original + EPS * u
+            plus = [o.data.copy() for o in fn(*inputs)]
+            x.data[...] = original - EPS * u
+            minus = [o.data.copy() for o in fn(*inputs)]
+            x.data[...] = original
+        numerical = sum(float(np.sum(v * (p - m))) for v, p, m in zip(projections, plus, minus)) / (2 * EPS)
+        assert abs(analytical - numerical) <= atol + rtol * abs(numerical), (
+            f"input {i} of shape {tuple(x.shape)}: directional derivative by backward {analytical!r}, by central "
+            f"differences {numerical!r} (difference {analytical - numerical:.3g})"
+        )
+    assert_gradients_match(fn, *inputs, fast_mode=True, atol=atol, rtol=rtol)
+
+
+def layer_function(layer, mode, lengths, n_states):
+    """``f(x, *states) -> (output, *finals)``: the layer as a function of its input and initial states."""
+
+    def f(x, *states):
+        output, h = layer(x, as_hx(mode, list(states[:n_states])), lengths=lengths)
+        return (output, *as_finals(mode, h))
+
+    return f
+
+
+def gradient_case(mode, cfg, impl, extra):
+    """A small layer, its inputs as tensors, and the function of them; None for a draw at relu's kink."""
+    if "forget_bias" in extra:
+        cfg = {**cfg, "bias": True}  # forget_bias needs the biases it sets
+    layer = build(mode, cfg, impl, **extra)
+    x_np, lengths, states_np = batch(mode, cfg)
+    x = Tensor(x_np, requires_grad=True)
+    states = [Tensor(s, requires_grad=True) for s in states_np] if states_np is not None else []
+    if extra.get("nonlinearity") == "relu":
+        with minigrad.no_grad():  # relu's kink: skip draws whose pre-activations come near 0
+            if _min_relu_preactivation(layer, x, states, lengths) < 1e-4:
+                return None
+    return layer, [x, *states, *layer.parameters()], layer_function(layer, mode, lengths, len(states))
+
+
+# Small sizes (T <= 4, D, H <= 3, up to 2 layers) keep a check per tensor cheap; lengths, both directions, both
+# layouts, with and without bias and initial state are all drawn.
+small_configs = configs(max_layers=2, max_T=4, max_side=3)
 
 
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize(("mode", "extra"), VARIANTS, ids=[f"{m}-{e}" for m, e in VARIANTS])
 def test_layer_gradients_match_finite_differences(mode, extra, impl):
-    @given(configs(max_layers=3))
-    def check(cfg):
-        layer = build(mode, cfg, impl, **extra)
-        x_np, lengths, states_np = batch(mode, cfg)
-        x = Tensor(x_np, requires_grad=True)
-        states = [Tensor(s, requires_grad=True) for s in states_np] if states_np is not None else []
-        params = list(layer.parameters())
+    @given(small_configs, st.integers(0, 2**16))
+    def check(cfg, seed):
+        case = gradient_case(mode, cfg, impl, extra)
+        if case is not None:
+            _, inputs, f = case
+            assert_gradients_per_tensor(f, inputs, seed=seed)
 
-        def f(x, *rest):
-            hx = None
-            if states:
-                hx = tuple(rest[: len(states)]) if mode == "LSTM" else rest[0]
-            output, h = layer(x, hx, lengths=lengths)
-            return (output, *h) if mode == "LSTM" else (output, h)
+    check()
 
-        if extra.get("nonlinearity") == "relu":
-            with minigrad.no_grad():  # relu's kink: skip draws whose pre-activations come near 0
-                if _min_relu_preactivation(layer, x, states, lengths) < 1e-4:
-                    return
-        assert_gradients_match(f, x, *states, *params, fast_mode=True)
+
+PLANTED = ["input", "h_0", "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hh_l1_reverse"]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_a_planted_one_percent_error_fails_the_layer_gradient_check(mode, impl):
+    """A hook scales one tensor's gradient by 1.01: the check above must fail, on every drawn configuration."""
+
+    @given(small_configs, st.integers(0, 2**16), st.sampled_from(PLANTED))
+    def check(cfg, seed, planted):
+        cfg = {**cfg, "bias": True, "use_state": True}  # the planted tensor exists and gets a gradient
+        if planted.endswith("l1_reverse"):
+            cfg = {**cfg, "num_layers": 2, "bidirectional": True}
+        layer, inputs, f = gradient_case(mode, cfg, impl, {})
+        if planted == "input":
+            target = inputs[0]
+        elif planted == "h_0":
+            target = inputs[1]
+        else:
+            target = getattr(layer, planted)
+        target.register_hook(lambda g: g * 1.01)
+        with pytest.raises(AssertionError):
+            assert_gradients_per_tensor(f, inputs, seed=seed)
 
     check()
 
@@ -210,6 +317,8 @@ def _min_relu_preactivation(layer, x, states, lengths):
 def test_fused_and_cells_paths_agree(mode, extra):
     @given(configs())
     def check(cfg):
+        if "forget_bias" in extra:
+            cfg = {**cfg, "bias": True}
         results = []
         for impl in IMPLS:
             layer = build(mode, cfg, impl, **extra)
@@ -265,10 +374,122 @@ def test_padding_is_ignored_and_gets_no_gradient(impl):
     np.testing.assert_array_equal(out2.data, out.data)
 
 
+def run_padded(mode, cfg, impl, x_np, lengths, states_np, packed, poison_output_grad):
+    """Outputs, final states and every gradient of one padded run (a fresh layer from cfg's seed each time).
+
+    ``packed`` passes a PackedSequence instead of ``lengths=``; ``poison_output_grad`` makes the gradient that
+    arrives at the padded outputs NaN (what a loss that divides by a padded zero sends back).
+    """
+    layer = build(mode, cfg, impl)
+    x = Tensor(x_np, requires_grad=True)
+    states = [Tensor(s, requires_grad=True) for s in states_np] if states_np is not None else []
+    if packed:
+        output, h = layer(seq.pack_padded_sequence(x, lengths, cfg["batch_first"], enforce_sorted=False))
+        output = output.data  # (T, B, dirs * H), time-major
+        out_padding = np.arange(cfg["T"])[:, None] >= lengths[None, :]  # (T, B)
+    else:
+        output, h = layer(x, as_hx(mode, states), lengths=lengths)
+        out_padding = padding_of(cfg, lengths)
+    if poison_output_grad:
+        output = output.clone()  # (a hook on a fused kernel's own output would see all of its outputs' gradients)
+        output.register_hook(lambda g: np.where(out_padding[..., None], np.nan, g))
+    finals = as_finals(mode, h)
+    loss_of(output, finals, lambda t: t.sum()).backward()
+    grads = [x.grad] + [s.grad for s in states] + [p.grad for p in layer.parameters()]
+    return output.data, [f.data for f in finals], grads, out_padding
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_nan_and_inf_in_the_padding_reach_no_output_state_or_gradient(mode, impl):
+    """The padding holds NaN or inf (and the gradient arriving at padded outputs may be NaN): outputs past each
+    length are exactly 0, and the outputs, final states and every gradient equal those of the run with zero padding,
+    bit for bit; all finite. With ``lengths=`` and with a PackedSequence, both directions, several layers."""
+
+    @given(configs(max_layers=2), st.sampled_from([np.nan, np.inf, -np.inf]), st.booleans(), st.booleans())
+    def check(cfg, fill, packed, poison_output_grad):
+        cfg = {**cfg, "use_lengths": True, "use_state": cfg["use_state"] and not packed}
+        x_np, lengths, states_np = batch(mode, cfg)
+        if cfg["T"] > 1:
+            lengths[np.argmin(lengths)] = min(lengths.min(), cfg["T"] - 1)  # at least one sequence has padding
+        padding = padding_of(cfg, lengths)
+        clean = x_np.copy()
+        clean[padding] = 0.0
+        poisoned = x_np.copy()
+        poisoned[padding] = fill
+        args = (mode, cfg, impl)
+        out_clean, finals_clean, grads_clean, out_padding = run_padded(*args, clean, lengths, states_np, packed, False)
+        out, finals, grads, _ = run_padded(*args, poisoned, lengths, states_np, packed, poison_output_grad)
+        assert np.all(out[out_padding] == 0)
+        np.testing.assert_array_equal(out, out_clean)
+        for got, expected in zip(finals, finals_clean):
+            assert np.all(np.isfinite(got))
+            np.testing.assert_array_equal(got, expected)
+        for got, expected in zip(grads, grads_clean):
+            assert np.all(np.isfinite(got))
+            np.testing.assert_array_equal(got, expected)
+        assert np.all(grads[0][padding] == 0)
+
+    check()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_an_empty_batch_gives_empty_outputs_and_zero_gradients(mode, impl):
+    """B = 0: output (T, 0, dirs * H) and states (L * dirs, 0, H), as PyTorch; every parameter's gradient is 0."""
+    minigrad.manual_seed(0)
+    layer = getattr(seq, mode)(3, 4, num_layers=2, bidirectional=True, impl=impl, dtype=np.float64)
+    for batch_first, shape in ((False, (5, 0, 3)), (True, (0, 5, 3))):
+        layer.batch_first = batch_first
+        x = Tensor(np.zeros(shape), requires_grad=True)
+        states = [Tensor(np.zeros((4, 0, 4)), requires_grad=True) for _ in range(STATES[mode])]
+        for hx, lengths in ((None, None), (as_hx(mode, states), np.zeros(0, np.int64))):
+            layer.zero_grad()
+            output, h = layer(x, hx, lengths=lengths)
+            finals = as_finals(mode, h)
+            assert output.shape == (shape[0], shape[1], 8)
+            assert all(f.shape == (4, 0, 4) for f in finals)
+            loss_of(output, finals, lambda t: t.sum()).backward()
+            assert x.grad.shape == shape
+            for name, p in layer.named_parameters():
+                np.testing.assert_array_equal(p.grad, np.zeros(p.shape), err_msg=name)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_empty_batch_has_pytorchs_shapes(mode):
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn, mode)(3, 4, num_layers=2, bidirectional=True)
+    output, h = theirs(torch.zeros(5, 0, 3))
+    ours_output, ours_h = getattr(seq, mode)(3, 4, num_layers=2, bidirectional=True)(minigrad.zeros(5, 0, 3))
+    assert ours_output.shape == tuple(output.shape)
+    for ours_f, f in zip(as_finals(mode, ours_h), as_finals(mode, h)):
+        assert ours_f.shape == tuple(f.shape)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_no_time_steps_is_refused_as_pytorch_refuses_it(mode, impl):
+    for shape, batch_first in (((0, 2, 3), False), ((2, 0, 3), True), ((0, 3), False)):
+        layer = getattr(seq, mode)(3, 4, batch_first=batch_first, impl=impl)
+        with pytest.raises(ValueError, match="Expected sequence length to be larger than 0"):
+            layer(minigrad.zeros(*shape))
+
+
+def test_no_time_steps_message_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0 in RNN"):
+        torch.nn.LSTM(3, 4)(torch.zeros(0, 2, 3))
+    with pytest.raises(ValueError, match="Expected sequence length to be larger than 0 in RNN"):
+        seq.LSTM(3, 4)(minigrad.zeros(0, 2, 3))
+
+
 def test_packed_sequence_round_trip():
     x = minigrad.randn(4, 3, 2)
     packed = seq.pack_padded_sequence(x, [4, 2, 1])
     assert packed.batch_sizes.tolist() == [3, 2, 1, 1]
+    short = seq.pack_padded_sequence(minigrad.randn(6, 3, 2), [4, 2, 1])  # two steps of padding for everyone
+    assert short.batch_sizes.tolist() == [3, 2, 1, 1]
+    assert seq.pad_packed_sequence(short)[0].shape == (4, 3, 2)  # as PyTorch: up to the longest sequence
     out, h = seq.GRU(2, 3)(packed)
     assert isinstance(out, seq.PackedSequence)
     padded, lengths = seq.pad_packed_sequence(out, batch_first=True, padding_value=-1.0, total_length=5)
@@ -290,7 +511,8 @@ def test_dropout_between_layers_only_in_training():
     layer.train()
     c, _ = layer(x)
     assert not np.allclose(a.data, c.data)
-    single = seq.GRU(3, 4, num_layers=1, dropout=0.5)  # one layer: no dropout at all, as PyTorch
+    with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
+        single = seq.GRU(3, 4, num_layers=1, dropout=0.5)  # one layer: no dropout at all, as PyTorch (who warns)
     single.train()
     np.testing.assert_array_equal(single(x)[0].data, single(x)[0].data)
 
@@ -337,6 +559,104 @@ def test_long_sequence_with_default_recursion_limit(impl):
 
 
 # ------------------------------------------------------------------------------------------------
+# MinimalGRU: the course's simplified GRU as a layer
+# ------------------------------------------------------------------------------------------------
+
+
+def minimal_gru_numpy(layer, x, lengths, h0):
+    """seq.MinimalGRU in NumPy, from its equations: x (T, B, D) time-major; returns output (T, B, dirs * H), h_n."""
+    T, B, _ = x.shape
+    H, dirs = layer.hidden_size, layer.num_directions
+    valid = np.ones((T, B), bool) if lengths is None else np.arange(T)[:, None] < lengths[None, :]  # (T, B)
+    finals, layer_input = [], x
+    for k in range(layer.num_layers):
+        outputs = []
+        for d, reverse in enumerate((False, True)[:dirs]):
+            w_ih, w_hh, b_ih, b_hh = (None if w is None else w.data for w in layer.weights(k, reverse))
+            a = np.zeros((B, H)) if h0 is None else h0[k * dirs + d]
+            output = np.zeros((T, B, H))
+            for t in range(T - 1, -1, -1) if reverse else range(T):
+                pre = layer_input[t] @ w_ih.T + a @ w_hh.T + (0 if b_ih is None else b_ih + b_hh)  # (B, 2H)
+                gamma_u = 1 / (1 + np.exp(-pre[:, :H]))  # Γu
+                c_tilde = np.tanh(pre[:, H:])  # c̃<t>
+                new = gamma_u * c_tilde + (1 - gamma_u) * a  # a<t>
+                a = np.where(valid[t][:, None], new, a)
+                output[t] = np.where(valid[t][:, None], new, 0.0)
+            outputs.append(output)
+            finals.append(a)
+        layer_input = np.concatenate(outputs, axis=-1)  # (T, B, dirs * H)
+    return layer_input, np.stack(finals)  # (L * dirs, B, H)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_minimal_gru_matches_its_equations_in_numpy(impl):
+    @given(configs())
+    def check(cfg):
+        layer = build("MinimalGRU", cfg, impl)
+        x_np, lengths, states_np = batch("MinimalGRU", cfg)
+        _, _, output, (h_n,) = run_ours(layer, "MinimalGRU", x_np, lengths, states_np)
+        time_major = x_np.transpose(1, 0, 2) if cfg["batch_first"] else x_np  # (T, B, D)
+        expected, expected_h = minimal_gru_numpy(
+            layer, time_major, lengths, None if states_np is None else states_np[0]
+        )
+        got = output.data.transpose(1, 0, 2) if cfg["batch_first"] else output.data
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(h_n.data, expected_h, rtol=1e-12, atol=1e-13)
+
+    check()
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_minimal_gru_steps_its_cell(impl):
+    minigrad.manual_seed(0)
+    layer = seq.MinimalGRU(3, 4, impl=impl, dtype=np.float64)
+    cell = seq.MinimalGRUCell(3, 4, dtype=np.float64)
+    cell.load_state_dict({k.removesuffix("_l0"): v for k, v in layer.state_dict().items()})
+    x = minigrad.randn(5, 2, 3, dtype=np.float64)
+    output, h_n = layer(x)
+    a = None
+    for t in range(5):
+        a = cell(x[t], a)
+        np.testing.assert_allclose(output.data[t], a.data, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_n.data[0], a.data, rtol=1e-12, atol=1e-14)
+
+
+def test_minimal_gru_parameters_in_pytorchs_style():
+    layer = seq.MinimalGRU(3, 4, num_layers=2, bidirectional=True)
+    shapes = {k: v.shape for k, v in layer.state_dict().items()}
+    assert list(shapes)[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+    assert len(shapes) == 16 and shapes["weight_ih_l1_reverse"] == (8, 8)
+    assert shapes["weight_ih_l0"] == (8, 3) and shapes["weight_hh_l0"] == (8, 4) and shapes["bias_hh_l1"] == (8,)
+    assert repr(layer) == "MinimalGRU(3, 4, num_layers=2, bidirectional=True)"
+    out, h_n = layer(seq.pack_padded_sequence(minigrad.randn(5, 2, 3), [5, 3]))
+    assert isinstance(out, seq.PackedSequence) and h_n.shape == (4, 2, 4)
+
+
+def test_pad_packed_sequence_matches_pytorchs():
+    torch = pytest.importorskip("torch")
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    x = np.random.default_rng(0).standard_normal((6, 3, 2))
+    for batch_first, total_length in ((False, None), (True, None), (False, 7)):
+        data = x.transpose(1, 0, 2) if batch_first else x
+        lengths = [4, 1, 3]
+        ours = seq.pad_packed_sequence(
+            seq.pack_padded_sequence(Tensor(data), lengths, batch_first, enforce_sorted=False),
+            batch_first,
+            padding_value=-1.0,
+            total_length=total_length,
+        )
+        theirs = pad_packed_sequence(
+            pack_padded_sequence(torch.tensor(data), lengths, batch_first, enforce_sorted=False),
+            batch_first,
+            padding_value=-1.0,
+            total_length=total_length,
+        )
+        np.testing.assert_array_equal(ours[0].data, theirs[0].numpy())
+        np.testing.assert_array_equal(ours[1].data, theirs[1].numpy())
+
+
+# ------------------------------------------------------------------------------------------------
 # Errors as clear as PyTorch's
 # ------------------------------------------------------------------------------------------------
 
@@ -360,9 +680,9 @@ def test_lengths_errors_and_batch_first_hints():
     x = minigrad.randn(6, 2, 4)  # (T=6, B=2)
     with pytest.raises(ValueError, match="between 1 and T=6"):
         gru(x, lengths=[7, 2])
-    with pytest.raises(ValueError, match="between 1 and T=6"):
+    with pytest.raises(ValueError, match="Length of all samples has to be greater than 0"):
         gru(x, lengths=[0, 2])
-    with pytest.raises(ValueError, match="lengths has 6 entries but the batch has 2 sequences.*batch_first"):
+    with pytest.raises(ValueError, match=r"Expected `len\(lengths\)` to be equal to batch_size.*batch_first"):
         gru(x, lengths=[1, 2, 3, 4, 5, 6])
     with pytest.raises(ValueError, match="Expected hidden size.*batch_first"):
         gru(x, minigrad.zeros(1, 6, 3))
@@ -437,9 +757,46 @@ def test_orthogonal_recurrent_blocks():
         np.testing.assert_allclose(block @ block.T, np.eye(5), atol=1e-10)
 
 
-def test_forget_bias_init():
-    lstm = seq.init.forget_bias_(seq.LSTM(3, 5, bidirectional=True), 2.0)
-    for suffix in ("", "_reverse"):
-        total = getattr(lstm, f"bias_ih_l0{suffix}").data + getattr(lstm, f"bias_hh_l0{suffix}").data
-        np.testing.assert_allclose(total[5:10], 2.0)
-    assert np.allclose(seq.LSTM(3, 5, forget_bias=3.0).bias_ih_l0.data[5:10], 3.0)
+def assert_forget_gates_open(lstm, value):
+    """Every layer and direction: b_if = value, b_hf = 0, and the other gates' biases left as drawn."""
+    H = lstm.hidden_size
+    bound = 1 / np.sqrt(H)
+    for layer in range(lstm.num_layers):
+        for reverse in (False, True)[: lstm.num_directions]:
+            _, _, b_ih, b_hh = lstm.weights(layer, reverse)
+            where = f"layer {layer}{' reverse' if reverse else ''}"
+            np.testing.assert_array_equal(b_ih.data[H : 2 * H], value, err_msg=where)
+            np.testing.assert_array_equal(b_hh.data[H : 2 * H], 0.0, err_msg=where)
+            others = np.concatenate([b.data[k * H : (k + 1) * H] for b in (b_ih, b_hh) for k in (0, 2, 3)])
+            assert np.all(np.abs(others) <= bound) and np.unique(others).size > 1, where
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_forget_bias_opens_every_layer_and_direction(impl):
+    lstm = seq.LSTM(3, 5, num_layers=3, bidirectional=True, forget_bias=2.5, impl=impl)
+    assert_forget_gates_open(lstm, 2.5)
+    lstm.reset_parameters()  # and again after a reset
+    assert_forget_gates_open(lstm, 2.5)
+    assert_forget_gates_open(seq.init.forget_bias_(seq.LSTM(3, 5, num_layers=2, bidirectional=True), 2.0), 2.0)
+
+
+def test_the_forget_bias_check_fails_when_only_layer_0_is_set(monkeypatch):
+    """A planted bug (forget_bias set on layer 0's forward direction only) fails the check above."""
+
+    def layer_0_only(self):
+        seq.layers._RNNBase.reset_parameters(self)
+        seq.cells.set_forget_bias(self.bias_ih_l0, self.bias_hh_l0, self.forget_bias)
+
+    monkeypatch.setattr(seq.LSTM, "reset_parameters", layer_0_only)
+    for layers, bidirectional in ((2, False), (1, True)):
+        with pytest.raises(AssertionError, match="layer 1|reverse"):
+            assert_forget_gates_open(
+                seq.LSTM(3, 5, num_layers=layers, bidirectional=bidirectional, forget_bias=2.5), 2.5
+            )
+
+
+def test_forget_bias_needs_the_biases():
+    with pytest.raises(ValueError, match="bias=False"):
+        seq.LSTM(3, 5, bias=False, forget_bias=1.0)
+    with pytest.raises(ValueError, match="bias=False"):
+        seq.LSTMCell(3, 5, bias=False, forget_bias=1.0)
