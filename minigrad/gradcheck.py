@@ -1,13 +1,20 @@
 """Check a function's gradients against central finite differences.
 
-For every input x_i that requires grad and every output y_o, the analytical Jacobian (one backward
-pass per output element) is compared with the numerical one:
+For every input x_i that requires grad and every output y_o that requires grad, the analytical Jacobian
+(one backward pass per output element) is compared with the numerical one:
 
     J[k, j] ≈ (y_k(x + ε e_j) - y_k(x - ε e_j)) / 2ε
 
-``fast_mode`` compares a single random projection vᵀ J u instead (one backward pass and two forward
-passes), which is what makes whole-sequence layers checkable. Central differences in float64 have an
-error of order ε² + machine-ε/ε, so inputs must be float64.
+``fast_mode`` compares random projections vᵀ J u instead, one per (input, output) pair and per draw of
+(u, v) (a backward pass per output and two forward passes per input, per draw), which is what makes
+whole-sequence layers checkable. Central differences in float64 have an error of order ε² + machine-ε/ε,
+so inputs must be float64.
+
+Going beyond ``torch.autograd.gradcheck``, outputs that do *not* require grad are checked too: a
+floating-point output that changes when a checked input changes has lost its graph (a ``.detach()``,
+``.data``, a trip through NumPy or ``no_grad`` inside ``fn``), and autograd would silently give it a zero
+gradient. Integer and bool outputs (``argmax``, masks) are non-differentiable by nature and are not
+checked; a floating output that does not depend on the inputs (a constant) passes.
 """
 
 from __future__ import annotations
@@ -17,8 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import grad, no_grad
-from minigrad.tensor import Tensor
+import minigrad  # minigrad.Tensor, grad and no_grad, looked up when a check runs
 
 
 class GradcheckError(AssertionError):
@@ -34,6 +40,7 @@ def gradcheck(
     fast_mode: bool = False,
     raise_exception: bool = True,
     seed: int = 0,
+    projections: int = 1,
 ) -> bool:
     """Compare the gradients autograd computes for ``fn(*inputs)`` with central finite differences.
 
@@ -43,15 +50,33 @@ def gradcheck(
             are checked, other arguments are passed through.
         eps: the finite-difference step.
         atol, rtol: an entry passes when |analytical - numerical| <= atol + rtol * |numerical|.
-        fast_mode: check vᵀ J u for random u, v instead of every entry of J.
+        fast_mode: check vᵀ J u for random u, v ~ N(0, 1), for each (input, output) pair, instead of
+            every entry of J.
         raise_exception: raise ``GradcheckError`` on failure (else return False).
         seed: for the random projections of ``fast_mode``.
+        projections: how many draws of (u, v) ``fast_mode`` checks (each costs two forward passes
+            per input and a backward pass per output).
 
-    Also checks that backward with a zero output gradient gives zero, and that two backward passes
-    give the same result. Returns True when every check passes.
+    Also checks that an output that does not require grad does not depend on a checked input (only
+    floating outputs: integer and bool ones are non-differentiable), that backward with a zero output
+    gradient gives zero, and that two backward passes give the same result. Returns True when every
+    check passes.
+
+    What a 1% gradient error does (with the default tolerances, proven in tests/test_gradcheck.py):
+
+    - full mode fails on every Jacobian entry off by more than atol + rtol·|entry|: a 1% error of any
+      entry larger than atol / (0.01 - rtol) ≈ 1.1e-3 in magnitude fails.
+    - fast mode fails on a gradient scaled by 1.01 (a wrong coefficient: every entry of one input's
+      gradient off by 1%) unless |vᵀ J u| of that pair is below ≈ 1.1e-3 in every projection. An
+      error of 1% of the gradient's norm in any other direction changes vᵀ J u by a random amount:
+      one projection misses it with probability about 6% (a property test that calls gradcheck on
+      many draws catches it), ``projections=3`` about 0.02%. Because each (input, output) pair is
+      projected on its own, a 1% error in a small input's gradient is not hidden by a large one's.
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if projections < 1:
+        raise ValueError(f"gradcheck: projections must be at least 1, got {projections}")
+    inputs = (inputs,) if isinstance(inputs, minigrad.Tensor) else tuple(inputs)
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, minigrad.Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck: no input requires grad; pass tensors made with requires_grad=True")
     for i in wrt:
@@ -62,7 +87,7 @@ def gradcheck(
                 "minigrad.set_default_dtype(np.float64)."
             )
     try:
-        _run_checks(fn, inputs, wrt, eps, atol, rtol, fast_mode, seed)
+        _run_checks(fn, inputs, wrt, eps, atol, rtol, fast_mode, seed, projections)
     except GradcheckError:
         if raise_exception:
             raise
@@ -74,69 +99,114 @@ def _outputs(fn: Callable, inputs: tuple) -> list:
     out = fn(*inputs)
     outs = list(out) if isinstance(out, list | tuple) else [out]
     for k, o in enumerate(outs):
-        if not isinstance(o, Tensor):
+        if not isinstance(o, minigrad.Tensor):
             raise TypeError(f"gradcheck: output {k} of fn is a {type(o).__name__}, not a Tensor")
     return outs
 
 
 def _evaluate(fn: Callable, inputs: tuple) -> list:
     """The outputs' values as float64 arrays, without recording a graph."""
-    with no_grad():
+    with minigrad.no_grad():
         return [np.array(o.data, dtype=np.float64) for o in _outputs(fn, inputs)]
 
 
 def _run_checks(
-    fn: Callable, inputs: tuple, wrt: list, eps: float, atol: float, rtol: float, fast_mode: bool, seed: int
+    fn: Callable,
+    inputs: tuple,
+    wrt: list,
+    eps: float,
+    atol: float,
+    rtol: float,
+    fast_mode: bool,
+    seed: int,
+    projections: int,
 ) -> None:
     outs = _outputs(fn, inputs)
     diff = [k for k, o in enumerate(outs) if o.requires_grad]
+    # outputs without a graph that could have had one: floating ones (integers and bools have no gradient)
+    detached = [k for k, o in enumerate(outs) if not o.requires_grad and np.issubdtype(o.dtype, np.inexact)]
+    if fast_mode:
+        _check_projections(fn, inputs, wrt, outs, diff, detached, eps, atol, rtol, seed, projections)
+    else:
+        _check_full_jacobians(fn, inputs, wrt, outs, diff, detached, eps, atol, rtol)
     if not diff:
         raise GradcheckError("gradcheck: no output of fn requires grad (is the graph connected to the inputs?)")
-    xs = [inputs[i] for i in wrt]
-    if fast_mode:
-        _check_projection(fn, inputs, wrt, outs, diff, eps, atol, rtol, seed)
-    else:
-        for k in diff:
-            _check_full_jacobian(fn, inputs, wrt, outs, k, eps, atol, rtol)
-    _check_zero_and_repeat(outs, diff, xs, wrt)
+    _check_zero_and_repeat(outs, diff, [inputs[i] for i in wrt], wrt)
 
 
 def _backward(outs: list, diff: list, seeds: list, xs: list) -> list:
     """Gradients of Σ_o <seed_o, y_o> with respect to each x (zeros where unused)."""
-    grads = grad([outs[k] for k in diff], xs, seeds, retain_graph=True, allow_unused=True)
+    grads = minigrad.grad([outs[k] for k in diff], xs, seeds, retain_graph=True, allow_unused=True)
     return [np.zeros(x.shape) if g is None else g for x, g in zip(xs, grads)]
 
 
-def _check_full_jacobian(
-    fn: Callable, inputs: tuple, wrt: list, outs: list, k: int, eps: float, atol: float, rtol: float
+def _perturbed(fn: Callable, inputs: tuple, x: Any, step: np.ndarray) -> list:
+    """(fn(x + step) - fn(x - step)) / 2 for every output, x restored afterwards."""
+    original = x.data.copy()
+    try:
+        x.data[...] = original + step
+        plus = _evaluate(fn, inputs)
+        x.data[...] = original - step
+        minus = _evaluate(fn, inputs)
+    finally:
+        x.data[...] = original
+    return [(p - m) / 2 for p, m in zip(plus, minus)]
+
+
+def _check_full_jacobians(
+    fn: Callable, inputs: tuple, wrt: list, outs: list, diff: list, detached: list, eps: float, atol: float, rtol: float
 ) -> None:
-    out = outs[k]
     xs = [inputs[i] for i in wrt]
-    n_out = out.data.size
-    # analytical: row r of J is the gradient of output element r
-    analytical = [np.zeros((n_out, x.data.size)) for x in xs]
-    for r in range(n_out):
-        seed = np.zeros(out.shape, dtype=out.dtype)
-        seed.flat[r] = 1.0
-        grads = grad(out, xs, seed, retain_graph=True, allow_unused=True)
-        for a, g in zip(analytical, grads):
-            if g is not None:
+    # analytical: row r of J[k] is the gradient of element r of output k (one backward pass per row)
+    analytical = {k: [np.zeros((outs[k].data.size, x.data.size)) for x in xs] for k in diff}
+    for k in diff:
+        for r in range(outs[k].data.size):
+            seed = np.zeros(outs[k].shape, dtype=outs[k].dtype)
+            seed.flat[r] = 1.0
+            for a, g in zip(analytical[k], _backward(outs, [k], [seed], xs)):
                 a[r] = g.ravel()
-    # numerical: column j of J from perturbing input element j
+    # numerical: column j of every output's J from perturbing element j of one input
     for x_pos, (i, x) in enumerate(zip(wrt, xs)):
-        numerical = np.zeros((n_out, x.data.size))
-        flat = x.data.reshape(-1)  # a view of the input's memory, restored after each step
-        if not np.shares_memory(flat, x.data):
-            raise TypeError(f"gradcheck: input {i} is not contiguous; pass a contiguous copy")
+        numerical = [np.zeros((o.data.size, x.data.size)) for o in outs]
         for j in range(x.data.size):
-            original = flat[j]
-            flat[j] = original + eps
-            plus = _evaluate(fn, inputs)[k]
-            flat[j] = original - eps
-            minus = _evaluate(fn, inputs)[k]
-            flat[j] = original
-            numerical[:, j] = ((plus - minus) / (2 * eps)).ravel()
-        _compare(analytical[x_pos], numerical, atol, rtol, f"output {k} with respect to input {i}", out.shape, x.shape)
+            step = np.zeros(x.shape)
+            step.flat[j] = eps
+            for column, change in zip(numerical, _perturbed(fn, inputs, x, step)):
+                column[:, j] = change.ravel() / eps
+        for k in detached:
+            _check_independent(numerical[k], k, i, atol, rtol, outs[k].shape, x.shape)
+        for k in diff:
+            _compare(
+                analytical[k][x_pos],
+                numerical[k],
+                atol,
+                rtol,
+                f"output {k} with respect to input {i}",
+                outs[k].shape,
+                x.shape,
+            )
+
+
+def _check_independent(
+    numerical: np.ndarray, k: int, i: int, atol: float, rtol: float, out_shape: tuple, in_shape: tuple
+) -> None:
+    """Output k has no graph, so autograd says its Jacobian is 0: finite differences must agree."""
+    bad = np.abs(numerical) > atol + rtol * np.abs(numerical)  # the test of _compare, with analytical = 0
+    if not bad.any():
+        return
+    r, j = np.unravel_index(np.argmax(np.where(bad, np.abs(numerical), -1)), numerical.shape)
+    where = f"d output{_index(r, out_shape)} / d input{_index(j, in_shape)}" if numerical.shape[1] > 1 else ""
+    raise GradcheckError(
+        f"output {k} does not require grad but depends on input {i}: was it detached? "
+        f"(finite differences give {where or 'a directional derivative of'} {numerical[r, j]!r}, "
+        f"autograd gives it no gradient at all). Look for .detach(), .data, a NumPy round trip or no_grad "
+        "inside fn. Only floating outputs are checked: integer and bool outputs (argmax, masks) are "
+        "taken as non-differentiable."
+    )
+
+
+def _index(flat: int, shape: tuple) -> list:
+    return [int(n) for n in np.unravel_index(flat, shape)] if shape else []
 
 
 def _compare(
@@ -153,12 +223,10 @@ def _compare(
         return
     worst = np.argmax(np.where(bad, np.abs(analytical - numerical), -1))
     r, j = np.unravel_index(worst, analytical.shape)
-    out_index = np.unravel_index(r, out_shape) if out_shape else ()
-    in_index = np.unravel_index(j, in_shape) if in_shape else ()
     a, n = analytical[r, j], numerical[r, j]
     raise GradcheckError(
         f"Jacobian mismatch for {what}: {int(bad.sum())} of {bad.size} entries differ.\n"
-        f"Worst: d output{list(map(int, out_index))} / d input{list(map(int, in_index))}\n"
+        f"Worst: d output{_index(r, out_shape)} / d input{_index(j, in_shape)}\n"
         f"    analytical: {a!r}\n    numerical:  {n!r}\n    difference: {a - n!r} "
         f"(allowed: atol {atol} + rtol {rtol} * |numerical| = {atol + rtol * abs(n):.3g})\n"
         f"analytical Jacobian (rows: output elements, columns: input elements):\n{analytical}\n"
@@ -166,44 +234,41 @@ def _compare(
     )
 
 
-def _check_projection(
+def _check_projections(
     fn: Callable,
     inputs: tuple,
     wrt: list,
     outs: list,
     diff: list,
+    detached: list,
     eps: float,
     atol: float,
     rtol: float,
     seed: int,
+    projections: int,
 ) -> None:
     rng = np.random.default_rng(seed)
     xs = [inputs[i] for i in wrt]
-    us = [rng.standard_normal(x.shape) for x in xs]
-    vs = [rng.standard_normal(outs[k].shape) for k in diff]
-    # analytical vᵀ J u: the gradient of <v, y> dotted with u
-    grads = _backward(outs, diff, vs, xs)
-    analytical = float(sum(np.sum(g * u) for g, u in zip(grads, us)))
-    # numerical: the directional derivative of <v, y> along u
-    originals = [x.data.copy() for x in xs]
-    try:
-        for x, u, o in zip(xs, us, originals):
-            x.data[...] = o + eps * u
-        plus = _evaluate(fn, inputs)
-        for x, u, o in zip(xs, us, originals):
-            x.data[...] = o - eps * u
-        minus = _evaluate(fn, inputs)
-    finally:
-        for x, o in zip(xs, originals):
-            x.data[...] = o
-    numerical = float(sum(np.sum(v * (plus[k] - minus[k])) / (2 * eps) for v, k in zip(vs, diff)))
-    if abs(analytical - numerical) > atol + rtol * abs(numerical):
-        raise GradcheckError(
-            "Jacobian mismatch (fast mode: random projection vᵀ J u over all checked inputs and outputs):\n"
-            f"    analytical: {analytical!r}\n    numerical:  {numerical!r}\n"
-            f"    difference: {analytical - numerical!r} (allowed: atol {atol} + rtol {rtol} * |numerical|)\n"
-            "Run with fast_mode=False on a smaller input to see which entries differ."
-        )
+    for draw in range(projections):
+        us = [rng.standard_normal(x.shape) for x in xs]
+        vs = {k: rng.standard_normal(outs[k].shape) for k in diff}
+        # analytical vᵀ J u: the gradient of <v, y_k> with respect to x_i, dotted with u_i
+        analytical = {k: [np.sum(g * u) for g, u in zip(_backward(outs, [k], [vs[k]], xs), us)] for k in diff}
+        for x_pos, (i, x, u) in enumerate(zip(wrt, xs, us)):
+            # numerical: the directional derivative of every output along u_i
+            along_u = [change / eps for change in _perturbed(fn, inputs, x, eps * u)]
+            for k in detached:
+                _check_independent(along_u[k].reshape(-1, 1), k, i, atol, rtol, outs[k].shape, ())
+            for k in diff:
+                a, n = float(analytical[k][x_pos]), float(np.sum(vs[k] * along_u[k]))
+                if abs(a - n) > atol + rtol * abs(n):
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output {k} with respect to input {i} (fast mode: random "
+                        f"projection vᵀ J u, draw {draw + 1} of {projections}):\n"
+                        f"    analytical: {a!r}\n    numerical:  {n!r}\n    difference: {a - n!r} "
+                        f"(allowed: atol {atol} + rtol {rtol} * |numerical| = {atol + rtol * abs(n):.3g})\n"
+                        "Run with fast_mode=False on a smaller input to see which entries differ."
+                    )
 
 
 def _check_zero_and_repeat(outs: list, diff: list, xs: list, wrt: list) -> None:
