@@ -11,13 +11,18 @@ For tests of your own ops and layers::
 
 Every strategy draws float64 values by default (what gradcheck needs), from a bounded range, never
 NaN, inf or subnormal. ``away_from`` keeps values at least ``margin`` away from the kinks of a
-function (0 for relu and abs), so a finite difference never straddles one.
+function (0 for relu and abs), so a finite difference never straddles one; ``min_gap`` keeps values
+apart (away from the ties of max and min).
+
+Shapes are drawn to exercise ops, not to be small: most have every axis of length 2 or more, a few are
+the edge cases (0-d, length-1 axes), and their size is capped so full-Jacobian checks stay fast.
 
 Needs ``hypothesis`` (``pip install "minigrad[dev]"``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,8 +36,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
         "minigrad.testing needs hypothesis: pip install hypothesis (or the project's dev extra)"
     ) from error
 
-from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.tensor import Tensor
+from minigrad import GradcheckError, Tensor, gradcheck
 
 __all__ = [
     "arrays",
@@ -79,18 +83,63 @@ def floats(
     return strategy.map(push_out).filter(lambda v: all(abs(v - p) >= margin for p in points))
 
 
-def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> st.SearchStrategy[tuple]:
-    """Array shapes with ``min_dims``..``max_dims`` axes of length ``min_side``..``max_side``."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+@st.composite
+def shapes(
+    draw: Callable,
+    min_dims: int = 0,
+    max_dims: int = 3,
+    min_side: int = 1,
+    max_side: int = 4,
+    max_size: int = 24,
+) -> tuple:
+    """Array shapes with ``min_dims``..``max_dims`` axes of length ``min_side``..``max_side``, drawn to exercise ops.
+
+    Three draws in four are *typical*: at least one axis, every axis of length 2 or more (so a reduction,
+    a max or a softmax has something to choose from). The fourth is an *edge* case: any number of axes
+    (0-d included), lengths from ``min_side`` (1 included). The total size is capped at ``max_size`` by
+    shortening the longest axes (never below ``min_side``), which keeps full-Jacobian gradient checks fast.
+    tests/test_testing.py measures the distribution: over 200 draws, >= 80% have more than one element.
+    """
+    edge = draw(st.sampled_from([False, False, False, True]))
+    ndim = draw(st.sampled_from(range(min_dims if edge else max(min_dims, 1), max_dims + 1)))
+    shortest = min_side if edge else max(min_side, min(2, max_side))
+    sides = [draw(st.sampled_from(range(shortest, max_side + 1))) for _ in range(ndim)]
+    while math.prod(sides) > max_size and max(sides) > min_side:
+        sides[sides.index(max(sides))] -= 1
+    return tuple(sides)
 
 
+@st.composite
 def broadcastable_shapes(
-    num_shapes: int = 2, min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4
-) -> st.SearchStrategy[tuple]:
-    """Tuples of ``num_shapes`` shapes that broadcast together (some axes of length 1, some missing)."""
-    return hnp.mutually_broadcastable_shapes(
-        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
-    ).map(lambda result: result.input_shapes)
+    draw: Callable,
+    num_shapes: int = 2,
+    min_dims: int = 0,
+    max_dims: int = 3,
+    min_side: int = 1,
+    max_side: int = 4,
+    max_size: int = 24,
+) -> tuple:
+    """Tuples of ``num_shapes`` shapes that broadcast together to one drawn with ``shapes(...)``.
+
+    That full shape mostly has two axes or more (room to broadcast). Each of the tuple's shapes is the
+    full one, or it with some axes set to 1 (one axis at least stays whole), or its trailing axes only
+    (NumPy aligns trailing axes), so most inputs have more than one element and most draws broadcast.
+    """
+    lowest = draw(st.sampled_from([min(max(min_dims, 2), max_dims), min_dims]))
+    full = draw(shapes(lowest, max_dims, min_side, max_side, max_size))
+    out = []
+    for _ in range(num_shapes):
+        kind = draw(st.sampled_from(["full", "ones", "fewer axes"]))
+        if kind == "ones" and full:
+            most = max(len(full) - 1, 1)  # keep an axis whole where there are several
+            ones = draw(st.lists(st.sampled_from(range(len(full))), min_size=1, max_size=most, unique=True))
+            out.append(tuple(1 if axis in ones else n for axis, n in enumerate(full)))
+        elif kind == "fewer axes" and len(full) > min_dims:
+            keep = draw(st.integers(min_dims if len(full) == 1 else max(min_dims, 1), len(full) - 1))
+            out.append(full[len(full) - keep :])
+        else:
+            out.append(full)
+    return tuple(out)
 
 
 def arrays(
@@ -101,16 +150,40 @@ def arrays(
     away_from: Sequence[float] = (),
     margin: float = 0.1,
     unique: bool = False,
+    min_gap: float = 0.0,
 ) -> st.SearchStrategy[np.ndarray]:
-    """NumPy arrays of a given or drawn shape with values from ``floats(...)``."""
+    """NumPy arrays of a given or drawn shape with values from ``floats(...)``.
+
+    Every element is drawn on its own (no fill value repeated across the array), so ties are rare.
+    ``min_gap > 0`` rules them out: any two values differ by at least ``min_gap`` (for max, min and
+    sort away from their ties), built directly rather than filtered, so hypothesis never gives up.
+    """
     if shape is None:
         shape = shapes()
-    return hnp.arrays(
-        dtype=dtype,
-        shape=shape,
-        elements=floats(min_value, max_value, away_from, margin).map(lambda v: np.dtype(dtype).type(v)),
-        unique=unique,
-    )
+    elements = floats(min_value, max_value, away_from, margin).map(lambda v: np.dtype(dtype).type(v))
+    if min_gap <= 0:
+        return hnp.arrays(dtype=dtype, shape=shape, elements=elements, fill=st.nothing(), unique=unique)
+    if away_from:
+        raise ValueError("arrays: min_gap spreads values apart and cannot also keep them away_from points")
+    shape_strategy = shape if isinstance(shape, st.SearchStrategy) else st.just(shape)
+    return shape_strategy.flatmap(lambda s: _separated(s, dtype, min_value, max_value, min_gap))
+
+
+def _separated(shape: tuple, dtype: Any, min_value: float, max_value: float, min_gap: float) -> st.SearchStrategy:
+    """Arrays of ``shape`` whose values are pairwise at least ``min_gap`` apart, within [min_value, max_value]."""
+    n = math.prod(shape)
+    top = max_value - (n - 1) * min_gap  # room for n - 1 gaps above the smallest value
+    if top < min_value:
+        raise ValueError(f"arrays: {n} values {min_gap} apart do not fit in [{min_value}, {max_value}]")
+
+    def spread(base: np.ndarray) -> np.ndarray:
+        order = np.argsort(base, kind="stable")
+        out = base.astype(np.float64).copy()
+        out[order] += np.arange(n) * min_gap  # the k-th smallest moves up by k gaps: sorted gaps >= min_gap
+        return out.reshape(shape).astype(dtype)
+
+    base = hnp.arrays(np.float64, (n,), elements=floats(min_value, top), fill=st.nothing())
+    return base.map(spread)
 
 
 def tensors(
@@ -122,12 +195,14 @@ def tensors(
     margin: float = 0.1,
     requires_grad: bool = True,
     unique: bool = False,
+    min_gap: float = 0.0,
 ) -> st.SearchStrategy[Tensor]:
     """Tensors (float64, ``requires_grad=True`` by default) of a given or drawn shape.
 
-    ``unique=True`` draws distinct values (to stay away from ties of max/min/sort).
+    ``unique=True`` draws distinct values; ``min_gap`` keeps them that far apart (away from the ties of
+    max/min/sort; see ``arrays``).
     """
-    return arrays(shape, dtype, min_value, max_value, away_from, margin, unique).map(
+    return arrays(shape, dtype, min_value, max_value, away_from, margin, unique, min_gap).map(
         lambda a: Tensor(a, requires_grad=requires_grad)
     )
 
