@@ -1,230 +1,336 @@
-"""BPTT speed: seq's layers against the same model written by hand in NumPy, measured in one run.
+"""BPTT speed: seq's recurrent layers against strong hand-written NumPy, measured in one run.
 
-Workload: an LSTM forward over the sequence, ``loss = 0.5 * Σ_t |h_t|²``, backward to every weight.
-The reference is the fast way to write it by hand in NumPy: the input projection of all steps as one
-matrix product, one product per step for all four gates, the activations kept, a hand-derived backward
-loop, and the weight gradients as two products over all steps at the end.
+Workload, for each kernel (LSTM, GRU, tanh RNN): one layer over a (T, B, D) input, ``loss = 0.5 Σ_t |h_t|²``
+over every step's output, and backward to the input and the four weights (``h0``, and ``c0`` for the LSTM,
+are given, non-zero, as constants). Contenders, all on the same data:
 
-Measured, as medians of interleaved repeats, with ratios to the hand-written NumPy of the same run:
-  - seq.LSTM, fused path (the default) and composed-cell path (impl="cells");
-  - torch.nn.LSTM on the CPU, when PyTorch is installed;
-  at sizes S1 (T=50, B=32, D=64, H=128), S2 (T=50, B=32, D=256, H=512), S3 (T=100, B=1, D=65, H=100),
-  in float32 and float64.
-  - a long sequence: tanh RNN, H=32, B=1, D=8, float64, T = 1,000 / 10,000 / 100,000: µs per step and
-    extra peak memory (tracemalloc) for both paths and the hand-written NumPy RNN.
+  - the reference: the same computation by hand in NumPy, written for speed (``references.py``: one GEMM
+    for the input projection of all steps, one gate GEMM per step into a preallocated buffer, activations
+    in place, ``dh @ W_hh`` per step in backward, the weight and input gradients as one GEMM each);
+  - ``seq.LSTM`` / ``seq.GRU`` / ``seq.RNN`` on the fused path (the default) and on the step-by-step path
+    (``impl="cells"``, autograd unrolls the loop);
+  - ``torch.nn.LSTM`` / ``GRU`` / ``RNN`` on the CPU, when PyTorch is installed.
 
-Run: ``python benchmarks/rnn_bptt.py [--repeats 7] [--quick]``.
-Targets: fused <= 1.10x NumPy at S1/S2 and <= 1.25x at S3; cells <= 1.6x at S1/S2 and <= 3.5x at S3;
-long sequences linear in T (µs/step at 100,000 within 1.3x of 1,000), fused <= 1.5x NumPy per step with
-under 200 MiB extra peak memory at T = 100,000, cells <= 40 µs/step.
+Every contender is first checked against the reference (loss and every gradient within 1e-10 in float64,
+2e-3 in float32, relative to max(1, |value|)), then timed: medians of interleaved repeats, reported as the
+reference's absolute time and each contender's ratio to it. Sizes: S1 T=50 B=32 D=64 H=128, S2 T=50 B=32
+D=256 H=512, S3 T=100 B=1 D=65 H=100; float64 and float32.
+
+Targets: fused <= 1.10x the reference at S1 and S2, <= 1.25x at S3; cells <= 1.6x at S1 and S2, <= 3.5x at S3.
+
+Long sequences: a tanh RNN with H=32, B=1, D=8 in float64, T = 1,000 / 10,000 / 100,000: µs per step and
+extra peak memory of the fused path, the cells path and the reference. Targets: the fused path's extra peak
+at most 2x the reference's, the cells path's at most 500 MiB. Memory is measured in a fresh process per
+configuration (so that no earlier run's heap or high-water mark is counted) in two ways:
+
+  - tracemalloc (the figure the targets use): the peak of the bytes allocated through Python's allocators
+    during the call, which includes every NumPy array buffer and every Python object (tensors, graph nodes).
+    It is exact and repeatable, and blind to what the allocator does with freed memory;
+  - the resident set (RSS): the kernel's peak resident size during the call (Linux's VmHWM, reset just
+    before it) minus the resident size before it: what the operating system had to provide, including
+    allocator overhead and fragmentation, but coarser (pages, arenas, memory the allocator keeps).
+
+Run: ``python benchmarks/rnn_bptt.py [--quick] [--sizes S1,S3] [--dtypes float64] [--kernels lstm,gru]
+[--long-T 1000,10000] [--no-long] [--threads N]``. On a shared machine read the load average printed beside
+the figures. When others are busy, ``--threads 1`` (a BLAS thread pool waits for its slowest thread) and
+``--clock cpu`` (this process's CPU time, blind to the time it waits for a core) give steadier figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import gc
+import json
+import resource
+import subprocess
+import sys
 import time
 import tracemalloc
 
 import numpy as np
+import references
+from timing import check_agreement, describe_machine, import_torch, interleaved, load_average, median, use_threads
 
 import minigrad
 import seq
 
-SIZES = {"S1": (50, 32, 64, 128), "S2": (50, 32, 256, 512), "S3": (100, 1, 65, 100)}
+SIZES = {"S1": (50, 32, 64, 128), "S2": (50, 32, 256, 512), "S3": (100, 1, 65, 100)}  # T, B, D, H
+DTYPES = {"float64": np.float64, "float32": np.float32}
+KERNELS = {  # name: (label, reference, seq layer, torch.nn class name, number of states)
+    "lstm": ("LSTM", references.lstm, seq.LSTM, "LSTM", 2),
+    "gru": ("GRU", references.gru, seq.GRU, "GRU", 1),
+    "rnn": ("RNN", references.rnn, seq.RNN, "RNN", 1),
+}
+TARGETS = {"fused": {"S1": 1.10, "S2": 1.10, "S3": 1.25}, "cells": {"S1": 1.6, "S2": 1.6, "S3": 3.5}}
+TOLERANCE = {"float64": 1e-10, "float32": 2e-3}
+LONG_DIMS = (1, 8, 32)  # B, D, H of the long-sequence case
+CELLS_MEMORY_TARGET_MIB = 500
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1)
+# --------------------------------------------------------------------------------------------------
+# One case: data, layers and the contenders
+# --------------------------------------------------------------------------------------------------
 
 
-def lstm_numpy(x, h0, c0, w_ih, w_hh, b_ih, b_hh) -> tuple:
-    """Forward, loss 0.5 Σ|h_t|², and backward to the weights, by hand. Returns (loss, grads)."""
-    T, B, D = x.shape
-    H = h0.shape[1]
-    xw = (x.reshape(T * B, D) @ w_ih.T + (b_ih + b_hh)).reshape(T, B, 4 * H)  # input projection, one GEMM
-    hs = np.empty((T + 1, B, H), x.dtype)
-    cs = np.empty((T + 1, B, H), x.dtype)
-    acts = np.empty((T, B, 4 * H), x.dtype)  # i, f, g, o after their nonlinearities
-    tanh_c = np.empty((T, B, H), x.dtype)
-    hs[0], cs[0] = h0, c0
-    for t in range(T):
-        z = xw[t] + hs[t] @ w_hh.T  # all gates, one GEMM
-        a = acts[t]
-        a[:, : 2 * H] = sigmoid(z[:, : 2 * H])
-        a[:, 2 * H : 3 * H] = np.tanh(z[:, 2 * H : 3 * H])
-        a[:, 3 * H :] = sigmoid(z[:, 3 * H :])
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        cs[t + 1] = f * cs[t] + i * g
-        tanh_c[t] = np.tanh(cs[t + 1])
-        hs[t + 1] = o * tanh_c[t]
-    loss = 0.5 * float(np.sum(hs[1:] ** 2))
-    dz = np.empty((T, B, 4 * H), x.dtype)
-    dh_next = np.zeros((B, H), x.dtype)
-    dc_next = np.zeros((B, H), x.dtype)
-    for t in range(T - 1, -1, -1):
-        a = acts[t]
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        dh = hs[t + 1] + dh_next  # d loss/dh_t: direct part + through the recurrence
-        dc = dc_next + dh * o * (1 - tanh_c[t] ** 2)
-        dz[t, :, :H] = dc * g * i * (1 - i)
-        dz[t, :, H : 2 * H] = dc * cs[t] * f * (1 - f)
-        dz[t, :, 2 * H : 3 * H] = dc * i * (1 - g * g)
-        dz[t, :, 3 * H :] = dh * tanh_c[t] * o * (1 - o)
-        dc_next = dc * f
-        dh_next = dz[t] @ w_hh
-    flat = dz.reshape(T * B, 4 * H)
-    grads = (flat.T @ x.reshape(T * B, D), flat.T @ hs[:-1].reshape(T * B, H), flat.sum(0), flat.sum(0))
-    return loss, grads
+class Case:
+    """The data, the weights and a run function per contender for one kernel, size and dtype."""
+
+    def __init__(self, kernel: str, T: int, B: int, D: int, H: int, dtype, torch=None, seed: int = 0) -> None:
+        _, self.reference, layer_class, torch_name, n_states = KERNELS[kernel]
+        minigrad.manual_seed(seed)
+        self.layers = {"fused": layer_class(D, H, dtype=dtype)}
+        self.layers["cells"] = layer_class(D, H, impl="cells", dtype=dtype)
+        self.layers["cells"].load_state_dict(self.layers["fused"].state_dict())
+        rng = np.random.default_rng(seed)
+        self.x = rng.standard_normal((T, B, D)).astype(dtype)
+        self.states = [(0.1 * rng.standard_normal((B, H))).astype(dtype) for _ in range(n_states)]  # h0 (, c0)
+        named = dict(self.layers["fused"].named_parameters())
+        self.weights = [named[n].data for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
+        self.torch = torch
+        if torch is not None:
+            self.torch_layer = getattr(torch.nn, torch_name)(D, H, dtype=getattr(torch, np.dtype(dtype).name))
+            self.torch_layer.load_state_dict({k: torch.tensor(v.data) for k, v in named.items()})
+
+    def run_reference(self) -> tuple[float, dict]:
+        return self.reference(self.x, *self.states, *self.weights)
+
+    def run_minigrad(self, impl: str) -> tuple:
+        """Forward, loss, backward through seq's layer; returns (loss tensor, x tensor) for ``result``."""
+        layer = self.layers[impl]
+        layer.zero_grad()
+        x = minigrad.Tensor(self.x, requires_grad=True)
+        states = [minigrad.Tensor(s[None]) for s in self.states]  # (1, B, H): num_layers first
+        out, _ = layer(x, tuple(states) if len(states) == 2 else states[0])
+        loss = (out * out).sum() * 0.5
+        loss.backward()
+        return loss, x
+
+    def run_torch(self) -> tuple:
+        torch = self.torch
+        self.torch_layer.zero_grad()
+        x = torch.from_numpy(self.x).requires_grad_(True)
+        states = [torch.from_numpy(s[None]) for s in self.states]
+        out, _ = self.torch_layer(x, tuple(states) if len(states) == 2 else states[0])
+        loss = (out * out).sum() * 0.5
+        loss.backward()
+        return loss, x
+
+    def result_minigrad(self, impl: str) -> tuple[float, dict]:
+        loss, x = self.run_minigrad(impl)
+        grads = {name: p.grad for name, p in self.layers[impl].named_parameters()}
+        return loss.item(), {"x": x.grad, **grads}
+
+    def result_torch(self) -> tuple[float, dict]:
+        loss, x = self.run_torch()
+        grads = {name: p.grad.numpy() for name, p in self.torch_layer.named_parameters()}
+        return loss.item(), {"x": x.grad.numpy(), **grads}
+
+    def contenders(self, check_tol: float) -> dict:
+        """The run functions, each checked against the reference first (AssertionError if one disagrees)."""
+        expected = self.run_reference()
+        runs = {"reference": self.run_reference}
+        for impl in ("fused", "cells"):
+            check_agreement(f"seq {impl}", self.result_minigrad(impl), expected, check_tol)
+            runs[impl] = lambda impl=impl: self.run_minigrad(impl)
+        if self.torch is not None:
+            check_agreement("torch", self.result_torch(), expected, check_tol)
+            runs["torch"] = self.run_torch
+        return runs
 
 
-def rnn_numpy(x, h0, w_ih, w_hh, b_ih, b_hh) -> tuple:
-    """The same for a tanh RNN (the long-sequence case)."""
-    T, B, D = x.shape
-    H = h0.shape[1]
-    xw = (x.reshape(T * B, D) @ w_ih.T + (b_ih + b_hh)).reshape(T, B, H)
-    hs = np.empty((T + 1, B, H), x.dtype)
-    hs[0] = h0
-    for t in range(T):
-        hs[t + 1] = np.tanh(xw[t] + hs[t] @ w_hh.T)
-    loss = 0.5 * float(np.sum(hs[1:] ** 2))
-    dz = np.empty((T, B, H), x.dtype)
-    dh_next = np.zeros((B, H), x.dtype)
-    for t in range(T - 1, -1, -1):
-        dz[t] = (hs[t + 1] + dh_next) * (1 - hs[t + 1] ** 2)
-        dh_next = dz[t] @ w_hh
-    flat = dz.reshape(T * B, H)
-    return loss, (flat.T @ x.reshape(T * B, D), flat.T @ hs[:-1].reshape(T * B, H), flat.sum(0), flat.sum(0))
+# --------------------------------------------------------------------------------------------------
+# The grid: sizes x dtypes x kernels
+# --------------------------------------------------------------------------------------------------
 
 
-def run_seq(layer, x: minigrad.Tensor) -> float:
-    layer.zero_grad()
-    out, _ = layer(x)
-    loss = (out * out).sum() * 0.5
-    loss.backward()
-    return loss.item()
+def run_grid(args, torch) -> list:
+    """Time every case; print one line each; return the (description, ratio, target) of every target."""
+    print(
+        "\nOne layer, forward + 0.5 Σ|h_t|² + backward to x and every weight. 'reference' is hand-written NumPy "
+        "(absolute median); the others are medians as multiples of it in the same run."
+    )
+    print(f"{'size':4} {'dtype':7} {'kernel':6} | {'reference':>10} | {'fused':^17} | {'cells':^17} | torch.nn")
+    checks = []
+    for size in args.sizes:
+        T, B, D, H = SIZES[size]
+        for dtype_name in args.dtypes:
+            for kernel in args.kernels:
+                case = Case(kernel, T, B, D, H, DTYPES[dtype_name], torch)
+                times = interleaved(
+                    case.contenders(TOLERANCE[dtype_name]), args.repeats, args.min_time, clock=args.clock
+                )
+                ref = median(times["reference"])
+                line = f"{size:4} {dtype_name:7} {KERNELS[kernel][0]:6} | {ref * 1e3:7.2f} ms |"
+                for impl in ("fused", "cells"):
+                    ratio, target = median(times[impl]) / ref, TARGETS[impl][size]
+                    ok = ratio <= target
+                    line += f" {ratio:5.2f}x {'met' if ok else 'MISSED':6} <={target:<4} |"
+                    checks.append((f"{impl} {size} {dtype_name} {KERNELS[kernel][0]}", ratio, target))
+                line += f" {median(times['torch']) / ref:5.2f}x" if "torch" in times else "  (not installed)"
+                print(line + f"   [{len(times['reference'])} repeats; {load_average()}]", flush=True)
+    return checks
 
 
-CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
-clock = time.perf_counter
+# --------------------------------------------------------------------------------------------------
+# Long sequences: time per step, and extra peak memory measured in a fresh process
+# --------------------------------------------------------------------------------------------------
 
 
-def timed(fn, *args) -> float:
-    start = clock()
-    fn(*args)
-    return clock() - start
+def long_case(T: int) -> Case:
+    B, D, H = LONG_DIMS
+    return Case("rnn", T, B, D, H, np.float64)
 
 
-def lstm_case(name: str, dtype, repeats: int, torch) -> None:
-    T, B, D, H = SIZES[name]
-    minigrad.manual_seed(0)
-    fused = seq.LSTM(D, H, dtype=dtype)
-    cells = seq.LSTM(D, H, impl="cells", dtype=dtype)
-    cells.load_state_dict(fused.state_dict())
-    rng = np.random.default_rng(0)
-    x_np = rng.standard_normal((T, B, D)).astype(dtype)
-    h0 = np.zeros((B, H), dtype)
-    w = [p.data for p in fused.parameters()]
-    x = minigrad.Tensor(x_np)
-    loss_ref = lstm_numpy(x_np, h0, h0, *w)[0]
-    assert np.isclose(run_seq(fused, x), loss_ref, rtol=1e-3), "fused LSTM disagrees with the reference"
-    contenders = {
-        "numpy": lambda: lstm_numpy(x_np, h0, h0, *w),
-        "fused": lambda: run_seq(fused, x),
-        "cells": lambda: run_seq(cells, x),
-    }
-    if torch is not None:
-        tl = torch.nn.LSTM(D, H, dtype=torch.float32 if dtype == np.float32 else torch.float64)
-        tl.load_state_dict({k: torch.tensor(v) for k, v in fused.state_dict().items()})
-        tx = torch.tensor(x_np)
-
-        def torch_run():
-            tl.zero_grad()
-            out, _ = tl(tx)
-            (0.5 * (out * out).sum()).backward()
-
-        contenders["torch"] = torch_run
-    times = {k: [] for k in contenders}
-    for fn in contenders.values():
-        fn()  # warm-up
-    for _ in range(repeats):
-        for k, fn in contenders.items():
-            times[k].append(timed(fn))
-    med = {k: statistics.median(v) for k, v in times.items()}
-    line = f"  {name} {np.dtype(dtype).name:8s} numpy {med['numpy'] * 1e3:8.2f} ms"
-    for k in ("fused", "cells", "torch"):
-        if k in med:
-            line += f" | {k} {med[k] / med['numpy']:5.2f}x"
-    print(line)
+def memory_probe(spec: str) -> None:
+    """In this (fresh) process: the extra peak memory of one run, printed as JSON. ``spec`` is CONTENDER:T:METHOD."""
+    contender, T, method = spec.split(":")
+    warm = long_case(8)  # imports and first-call set-up happen here, outside the measurement
+    for run in (warm.run_reference, lambda: warm.run_minigrad("fused"), lambda: warm.run_minigrad("cells")):
+        run()
+    case = long_case(int(T))
+    run = case.run_reference if contender == "reference" else lambda: case.run_minigrad(contender)
+    gc.collect()
+    if method == "tracemalloc":
+        tracemalloc.start()
+        result = run()
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        del result
+    else:
+        before = _reset_peak_resident()
+        result = run()
+        peak = _peak_resident() - before
+        del result
+    print(json.dumps({"mib": peak / 2**20}))
 
 
-def peak_extra_memory(fn) -> float:
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return (peak - base) / 2**20
+def _status_bytes(key: str) -> int:
+    """A size from /proc/self/status (Linux), in bytes."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024  # the file gives kB
+    raise OSError(f"no {key} in /proc/self/status")
 
 
-def long_case(lengths: list, repeats: int) -> None:
-    D, H = 8, 32
-    minigrad.manual_seed(0)
-    fused = seq.RNN(D, H, dtype=np.float64)
-    cells = seq.RNN(D, H, impl="cells", dtype=np.float64)
-    cells.load_state_dict(fused.state_dict())
-    w = [p.data for p in fused.parameters()]
-    base = {}
+def _reset_peak_resident() -> int:
+    """Reset the kernel's peak resident size of this process to its current size; return that size (bytes).
+
+    On Linux, writing 5 to /proc/self/clear_refs resets VmHWM. ``ru_maxrss`` cannot serve instead: it
+    survives fork and exec, so a process started by a big parent begins with the parent's high-water mark.
+    Elsewhere, fall back to ``ru_maxrss`` (correct only when the call raises the process's high-water mark).
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return _status_bytes("VmRSS")
+    except OSError:
+        return _max_resident_bytes()
+
+
+def _peak_resident() -> int:
+    try:
+        return _status_bytes("VmHWM")
+    except OSError:
+        return _max_resident_bytes()
+
+
+def _max_resident_bytes() -> int:
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss if sys.platform == "darwin" else maxrss * 1024  # bytes on macOS, KiB on Linux
+
+
+def measure_memory(contender: str, T: int, method: str) -> float:
+    """Extra peak MiB of one run, measured by ``method`` in a new Python process."""
+    command = [sys.executable, __file__, "--memory-probe", f"{contender}:{T}:{method}"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"memory probe {contender} T={T} {method} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])["mib"]
+
+
+def run_long(lengths: list, repeats: int, clock) -> list:
+    B, D, H = LONG_DIMS
+    print(
+        f"\nLong sequences: tanh RNN, H={H}, B={B}, D={D}, float64. Time per step (median); extra peak memory of "
+        "one run in a fresh process, by tracemalloc (targets) and by resident set size (RSS)."
+    )
+    checks, first = [], {}
     for T in lengths:
-        x_np = np.random.default_rng(0).standard_normal((T, 1, D))
-        x = minigrad.Tensor(x_np)
-        h0 = np.zeros((1, H))
-        runs = {
-            "numpy": lambda: rnn_numpy(x_np, h0, *w),  # noqa: B023
-            "fused": lambda: run_seq(fused, x),  # noqa: B023
-            "cells": lambda: run_seq(cells, x),  # noqa: B023
-        }
-        n = max(1, repeats if T <= 10_000 else 1)
-        line = f"  T={T:>7,}"
-        for k, fn in runs.items():
-            per_step = statistics.median(timed(fn) for _ in range(n)) / T * 1e6
-            base.setdefault(k, per_step)
-            memory = peak_extra_memory(fn) if T >= 10_000 else float("nan")
-            line += f" | {k} {per_step:6.2f} us/step ({per_step / base[k]:4.2f}x of T={lengths[0]:,})"
-            if T >= 10_000:
-                line += f" {memory:6.1f} MiB"
-        print(line)
+        case = long_case(T)
+        runs = case.contenders(TOLERANCE["float64"])  # no torch here: the long case compares NumPy and seq
+        n = repeats if T <= 10_000 else max(1, min(repeats, 3))
+        times = interleaved(runs, repeats=n, min_time=0.0 if T > 10_000 else 1.0, clock=clock)
+        memory = {name: {method: measure_memory(name, T, method) for method in ("tracemalloc", "rss")} for name in runs}
+        ref_step = median(times["reference"]) / T
+        line = f"  T={T:>7,} |"
+        for name in runs:
+            per_step = median(times[name]) / T
+            first.setdefault(name, per_step)
+            growth = per_step / first[name]
+            line += (
+                f" {name} {per_step * 1e6:6.2f} us/step ({per_step / ref_step:4.2f}x ref, {growth:4.2f}x of "
+                f"T={lengths[0]:,}) {memory[name]['tracemalloc']:7.1f} MiB (RSS {memory[name]['rss']:6.1f}) |"
+            )
+        print(line + f" [{load_average()}]", flush=True)
+        fused_vs_ref = memory["fused"]["tracemalloc"] / max(memory["reference"]["tracemalloc"], 1e-9)
+        checks.append((f"fused extra peak / reference's, T={T:,}", fused_vs_ref, 2.0))
+        checks.append((f"cells extra peak MiB, T={T:,}", memory["cells"]["tracemalloc"], CELLS_MEMORY_TARGET_MIB))
+    return checks
+
+
+# --------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="S1 and S3 only, fewer repeats, T up to 10,000")
+    parser.add_argument("--sizes", default="S1,S2,S3", help="comma list of S1,S2,S3")
+    parser.add_argument("--dtypes", default="float64,float32", help="comma list of float64,float32")
+    parser.add_argument("--kernels", default="lstm,gru,rnn", help="comma list of lstm,gru,rnn")
+    parser.add_argument("--repeats", type=int, default=7, help="at least this many interleaved repeats per case")
+    parser.add_argument("--min-time", type=float, default=1.0, help="more repeats (up to 41) until this many s")
+    parser.add_argument("--long-T", default="1000,10000,100000", help="sequence lengths of the long case")
+    parser.add_argument("--no-long", action="store_true", help="skip the long-sequence case")
+    parser.add_argument("--quick", action="store_true", help="S1 and S3, 3 repeats, long sequences up to 10,000")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS (and torch) threads; default: BLAS's own")
     parser.add_argument(
         "--clock",
-        choices=CLOCK,
+        choices=CLOCKS,
         default="wall",
-        help="wall time, or this process's CPU time (steadier on a shared machine; run it with "
-        "OPENBLAS_NUM_THREADS=1 so that CPU time is the work done)",
+        help="wall time, or this process's CPU time (steadier on a busy machine; implies --threads 1 unless given)",
     )
+    parser.add_argument("--memory-probe", default=None, help=argparse.SUPPRESS)  # internal: one memory measurement
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    global clock
-    clock = CLOCK[args.clock]
+    if args.memory_probe:
+        memory_probe(args.memory_probe)
+        return
+    if args.clock == "cpu" and args.threads is None:
+        args.threads = 1  # the CPU time of a thread pool would count its waiting threads too
+    use_threads(args.threads)
     print(f"clock: {args.clock}")
-    if args.clock == "cpu" and torch is not None:
-        torch.set_num_threads(1)  # CPU time of a thread pool counts its spinning threads too
-    sizes = ["S1", "S3"] if args.quick else list(SIZES)
-    repeats = 3 if args.quick else args.repeats
-    print("LSTM forward + loss + backward to all weights; ratios to hand-written NumPy (medians):")
-    for dtype in (np.float32, np.float64):
-        for name in sizes:
-            lstm_case(name, dtype, repeats, torch)
-    print("long sequence, tanh RNN, H=32, B=1, D=8, float64 (extra peak memory for T >= 10,000):")
-    long_case([1_000, 10_000] if args.quick else [1_000, 10_000, 100_000], repeats)
+    args.clock = CLOCKS[args.clock]
+    args.sizes, args.dtypes, args.kernels = (s.split(",") for s in (args.sizes, args.dtypes, args.kernels))
+    lengths = [int(t) for t in args.long_T.split(",")]
+    if args.quick:
+        args.sizes = [s for s in args.sizes if s != "S2"]
+        args.repeats, args.min_time = 3, 0.3
+        lengths = [t for t in lengths if t <= 10_000]
+    for option, values, allowed in (("--sizes", args.sizes, SIZES), ("--dtypes", args.dtypes, DTYPES)):
+        if not set(values) <= set(allowed):
+            parser.error(f"{option} takes a comma list of {', '.join(allowed)}; got {','.join(values)}")
+    if not set(args.kernels) <= set(KERNELS):
+        parser.error(f"--kernels takes a comma list of {', '.join(KERNELS)}; got {','.join(args.kernels)}")
+    torch = import_torch()
+    print(describe_machine(torch))
+    started = time.perf_counter()
+    checks = run_grid(args, torch)
+    if not args.no_long:
+        checks += run_long(lengths, args.repeats, args.clock)
+    missed = [c for c in checks if not c[1] <= c[2]]
+    print(f"\nTargets met: {len(checks) - len(missed)} of {len(checks)}.", end="")
+    print(" Missed: " + "; ".join(f"{d} ({v:.2f} > {t})" for d, v, t in missed) if missed else "")
+    print(f"Total time {time.perf_counter() - started:.0f} s; {load_average()}")
 
 
 if __name__ == "__main__":
