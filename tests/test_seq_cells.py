@@ -13,6 +13,9 @@ from minigrad import Tensor
 from minigrad.testing import arrays, assert_gradients_match
 
 sizes = st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4))  # B, D, H
+# Full Jacobians by central differences in float64 agree with the cells' gradients to ~1e-9; at this tolerance a 1%
+# error in any entry larger than 1e-5 fails (test_a_planted_one_percent_error_fails_the_cell_gradient_check).
+GRAD_TOL = {"atol": 1e-7, "rtol": 1e-4}
 
 
 def _sigmoid(x):
@@ -55,9 +58,46 @@ def test_cell_gradients_wrt_input_state_and_every_parameter(cls, kwargs):
             pre = pre + cell.bias_ih.data + cell.bias_hh.data
             if np.min(np.abs(pre)) < 1e-3:
                 return
-        assert_gradients_match(f, x, *states, *params)
+        assert_gradients_match(f, x, *states, *params, **GRAD_TOL)
 
     check()
+
+
+@pytest.mark.parametrize("cls", [seq.RNNCell, seq.GRUCell, seq.MinimalGRUCell, seq.LSTMCell])
+def test_a_planted_one_percent_error_fails_the_cell_gradient_check(cls):
+    """A hook scales one tensor's gradient by 1.01: the check above fails, on every draw."""
+
+    @given(sizes, st.data(), st.sampled_from(["input", "state", "weight_ih", "weight_hh", "bias_ih", "bias_hh"]))
+    def check(bdh, data, planted):
+        B, D, H = bdh
+        cell = make(cls, D, H)
+        away = {"away_from": (0.0,), "margin": 0.1}  # a zero input or state would give the weights no gradient to spoil
+        x = Tensor(data.draw(arrays((B, D), **away)), requires_grad=True)
+        n = 2 if cls is seq.LSTMCell else 1
+        states = [Tensor(data.draw(arrays((B, H), **away)), requires_grad=True) for _ in range(n)]
+        target = {"input": x, "state": states[0]}.get(planted)
+        (getattr(cell, planted) if target is None else target).register_hook(lambda g: g * 1.01)
+
+        def f(x, *rest):
+            return cell(x, tuple(rest[: len(states)]) if cls is seq.LSTMCell else rest[0])
+
+        with pytest.raises(AssertionError, match="do not match finite differences"):
+            assert_gradients_match(f, x, *states, *cell.parameters(), **GRAD_TOL)
+
+    check()
+
+
+@pytest.mark.parametrize("cls", [seq.RNNCell, seq.GRUCell, seq.MinimalGRUCell, seq.LSTMCell])
+def test_an_empty_batch_gives_empty_states_and_zero_gradients(cls):
+    cell = make(cls, 3, 2)
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    out = cell(x)
+    outs = out if isinstance(out, tuple) else (out,)
+    assert all(o.shape == (0, 2) for o in outs)
+    sum(o.sum() for o in outs).backward()
+    assert x.grad.shape == (0, 3)
+    for p in cell.parameters():
+        np.testing.assert_array_equal(p.grad, np.zeros(p.shape))
 
 
 def test_rnn_cell_equation():
@@ -140,6 +180,9 @@ def test_cell_errors_are_clear():
         cell(minigrad.randn(5, 3), minigrad.randn(5, 3))
     with pytest.raises(ValueError, match="nonlinearity"):
         seq.RNNCell(3, 2, nonlinearity="sigmoid")
+    lstm = seq.LSTMCell(3, 2)
+    with pytest.raises(TypeError, match=r"tuple \(a, c\) of two tensors.*got a single Tensor"):
+        lstm(minigrad.randn(5, 3), minigrad.randn(5, 2))  # was "too many values to unpack"
 
 
 TORCH_CELLS = [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("GRUCell", {}), ("LSTMCell", {})]

@@ -257,6 +257,61 @@ def test_a_model_holding_a_reset_before_gru_is_refused(torch):
 def test_the_minimal_gru_is_refused_with_the_reason(torch):
     with pytest.raises(ValueError, match=r"no reset gate.*torch has no such cell"):
         export.to_torch(seq.MinimalGRUCell(3, 4))
+    with pytest.raises(ValueError, match=r"MinimalGRU cannot be exported.*torch has no such layer.*seq.GRU"):
+        export.to_torch(seq.MinimalGRU(3, 4, num_layers=2))
+
+
+# ------------------------------------------------------------------------------------------------
+# dtypes: float16 converts and stays float16; bfloat16 is refused with the lossless way out
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRUCell"])
+def test_float16_converts_both_ways_and_stays_float16(torch, kind):
+    torch.manual_seed(0)
+    module = getattr(torch.nn, kind)(3, 4).half()
+    imported = export.from_torch(module)
+    assert all(p.dtype == np.float16 for p in imported.parameters())
+    for key, value in module.state_dict().items():
+        np.testing.assert_array_equal(imported.state_dict()[key], value.numpy())  # bit for bit
+    back = export.to_torch(imported)
+    assert all(p.dtype == torch.float16 for p in back.parameters())
+    for key, value in module.state_dict().items():
+        assert torch.equal(back.state_dict()[key], value)
+    # the same function: outputs agree with torch's half-precision kernels to float16's precision
+    x = np.random.default_rng(0).standard_normal((5, 2, 3) if kind == "LSTM" else (2, 3)).astype(np.float16)
+    ours, theirs = imported(minigrad.tensor(x)), module(torch.tensor(x))
+    first = (lambda out: out[0]) if kind == "LSTM" else (lambda out: out)
+    np.testing.assert_allclose(first(ours).data, first(theirs).detach().numpy(), atol=2e-3)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRUCell"])
+def test_bfloat16_is_refused_with_the_lossless_way_out(torch, kind):
+    torch.manual_seed(0)
+    module = getattr(torch.nn, kind)(3, 4)
+    with pytest.raises(ValueError, match=r"bfloat16.*from_torch\(module.float\(\)\)"):
+        export.from_torch(module.to(torch.bfloat16))
+    as_float = export.from_torch(module.to(torch.bfloat16).float())  # the way out: exact
+    for key, value in module.to(torch.bfloat16).float().state_dict().items():
+        np.testing.assert_array_equal(as_float.state_dict()[key], value.numpy())
+
+
+def test_weights_seq_cannot_hold_are_refused(torch):
+    mixed = torch.nn.LSTM(3, 4)
+    mixed.bias_hh_l0.data = mixed.bias_hh_l0.data.double()
+    with pytest.raises(ValueError, match="several dtypes"):
+        export.from_torch(mixed)
+    with pytest.raises(ValueError, match="meta device"):
+        export.from_torch(torch.nn.GRU(3, 4, device="meta"))
+    complex_rnn = torch.nn.RNN(3, 4)
+    for p in complex_rnn.parameters():
+        p.data = p.data.to(torch.complex64)
+    with pytest.raises(TypeError, match="complex64"):
+        export.from_torch(complex_rnn)
+    ours = seq.LSTM(3, 4)
+    ours.bias_hh_l0 = minigrad.nn.Parameter(np.zeros(16))  # float64 among float32 weights
+    with pytest.raises(ValueError, match="several dtypes"):
+        export.to_torch(ours)
 
 
 def test_other_modules_are_refused(torch):
