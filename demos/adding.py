@@ -29,7 +29,7 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import int_at_least, output_dir, parser, positive_int, progress, pyplot, save_metrics
 from minigrad import nn, optim
 from seq.datasets import adding_problem
 
@@ -93,17 +93,16 @@ def train(
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=None, help="Adam steps per model (default 2000, quick 250)")
-    p.add_argument("--T", type=int, default=None, help="sequence length (default 100, quick 25)")
+    p.add_argument("--steps", type=positive_int, default=None, help="Adam steps per model (default 2000, quick 250)")
+    p.add_argument(
+        "--T",
+        type=int_at_least(2, "one marked number in each half of the sequence"),
+        default=None,
+        help="sequence length (default 100, quick 25)",
+    )
     args = p.parse_args(argv)
-    T = args.T if args.T is not None else (25 if args.quick else 100)
-    steps = args.steps if args.steps is not None else (250 if args.quick else 2000)
-    if T < 2:
-        raise SystemExit(f"--T must be at least 2 (one marked number in each half of the sequence), got {T}")
-    if steps < 1:
-        raise SystemExit(f"--steps must be at least 1, got {steps}")
-    if args.seed < 0:
-        raise SystemExit(f"--seed must be a non-negative integer (NumPy seeds are), got {args.seed}")
+    T = args.T or (25 if args.quick else 100)
+    steps = args.steps or (250 if args.quick else 2000)
     hidden, eval_every = (32, 25) if args.quick else (64, 100)
     out = output_dir(NAME, args.out)
 

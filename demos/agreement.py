@@ -28,13 +28,14 @@ Run: ``python -m demos agreement [--quick] [--seed S] [--out DIR] [--steps N] [-
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import output_dir, parser, positive_int, progress, pyplot, save_metrics
 from minigrad import nn, optim
 from seq.datasets import AgreementExample, agreement
 
@@ -93,28 +94,28 @@ def train(
     return {"accuracy": curve[-1][1], "curve": curve, "solved_at_step": solved, "seconds": time.perf_counter() - start}
 
 
-def parse_gaps(text: str) -> tuple[int, ...]:
-    """ "2,10,25,50" -> (2, 10, 25, 50), or a clear SystemExit."""
+def gap_list(text: str) -> tuple[int, ...]:
+    """An argparse type: "2,10,25,50" -> (2, 10, 25, 50), sorted, without repeats; else argparse's error."""
     try:
         gaps = tuple(int(g) for g in text.split(","))
     except ValueError:
-        raise SystemExit(f"--gaps takes comma-separated whole numbers such as 2,10,25,50, got {text!r}") from None
-    if not gaps or min(gaps) < 0:
-        raise SystemExit(f"--gaps must be non-negative word counts such as 2,10,25,50, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"takes comma-separated whole numbers such as 2,10,25,50, got {text!r}"
+        ) from None
+    if min(gaps) < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative word counts such as 2,10,25,50, got {text!r}")
     return tuple(sorted(set(gaps)))
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--steps", type=int, default=None, help="Adam steps per model and gap (default 2000, quick 300)")
-    p.add_argument("--gaps", type=str, default=None, help="words between subject and verb (default 2,10,25,50)")
+    p.add_argument(
+        "--steps", type=positive_int, default=None, help="Adam steps per model and gap (default 2000, quick 300)"
+    )
+    p.add_argument("--gaps", type=gap_list, default=None, help="words between subject and verb (default 2,10,25,50)")
     args = p.parse_args(argv)
-    gaps = parse_gaps(args.gaps or ("2,20" if args.quick else "2,10,25,50"))
-    steps = args.steps if args.steps is not None else (300 if args.quick else 2000)
-    if steps < 1:
-        raise SystemExit(f"--steps must be at least 1, got {steps}")
-    if args.seed < 0:
-        raise SystemExit(f"--seed must be a non-negative integer (NumPy seeds are), got {args.seed}")
+    gaps = args.gaps or ((2, 20) if args.quick else (2, 10, 25, 50))
+    steps = args.steps or (300 if args.quick else 2000)
     n_train, n_test, eval_every = (2000, 300, 25) if args.quick else (10000, 1000, 100)
     out = output_dir(NAME, args.out)
 
@@ -122,9 +123,11 @@ def main(argv: list[str] | None = None) -> dict:
     vocab = seq.Vocabulary.build([ex.tokens for train_set, _ in data.values() for ex in train_set], level="word")
 
     results: dict = {name: {} for name in MODELS}
+    majority: dict = {}  # chance, measured: the accuracy of always answering the test set's more frequent label
     for gap, (train_set, test_set) in data.items():
         ids, _ = seq.data.pad_sequences([vocab.encode(ex.tokens) for ex in test_set])  # (T, N)
         test = (ids, np.array([ex.label for ex in test_set]))
+        majority[gap] = float(max(test[1].mean(), 1 - test[1].mean()))
         for name in MODELS:
             results[name][gap] = train(name, vocab, train_set, test, steps, eval_every, args.seed, args.quick)
             r = results[name][gap]
@@ -170,6 +173,7 @@ def main(argv: list[str] | None = None) -> dict:
         "batch_size": BATCH,
         "hidden_size": HIDDEN,
         "accuracy": {name: {str(g): results[name][g]["accuracy"] for g in gaps} for name in MODELS},
+        "majority_accuracy": {str(g): majority[g] for g in gaps},
         "solved_at_step": {name: {str(g): results[name][g]["solved_at_step"] for g in gaps} for name in MODELS},
         "seconds": {name: {str(g): results[name][g]["seconds"] for g in gaps} for name in MODELS},
     }

@@ -8,7 +8,8 @@ most one window: truncated backpropagation through time. Gradients are clipped t
 (``clip_grad_norm_``, the course's remedy for exploding gradients); the optimizer is AdamW, its learning rate
 decaying along half a cosine to a tenth over the run (the run's end: --steps, or the --minutes budget).
 
-The last 10% of the text is held out; its loss is reported in nats/char and bits/char (nats / ln 2).
+The last 10% of the text is held out; its loss is reported in nats/char and bits/char (nats / ln 2), next
+to the loss of a character bigram on the same split (``demos.common.NGram``), the baseline to beat.
 Samples are drawn with a temperature: below 1 the distribution is sharpened (safer, more repetitive text),
 above 1 flattened (more surprising, more mistakes).
 
@@ -27,7 +28,17 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import (
+    ngram_baseline,
+    nonnegative_float,
+    output_dir,
+    parser,
+    positive_float,
+    positive_int,
+    progress,
+    pyplot,
+    save_metrics,
+)
 from minigrad import nn, optim
 
 NAME = "charlm"
@@ -68,16 +79,26 @@ def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
     p.add_argument("--text", default=None, help="a UTF-8 text file to learn (default: tinyshakespeare, cached)")
     p.add_argument("--cell", choices=("lstm", "gru", "rnn"), default="lstm", help="the recurrent cell")
-    p.add_argument("--minutes", type=float, default=None, help="training time budget (default 12; quick: 150 steps)")
-    p.add_argument("--steps", type=int, default=None, help="stop after this many steps (exactly repeatable)")
-    p.add_argument("--embed", type=int, default=None, help="embedding size (default 64, quick 16)")
-    p.add_argument("--hidden", type=int, default=None, help="hidden units (default 512, quick 64)")
-    p.add_argument("--seq-len", type=int, default=None, help="BPTT window, in characters (default 100, quick 32)")
-    p.add_argument("--batch-size", type=int, default=None, help="parallel streams (default 32, quick 16)")
-    p.add_argument("--lr", type=float, default=None, help="AdamW peak learning rate (default 2e-3, quick 1e-2)")
-    p.add_argument("--clip", type=float, default=1.0, help="gradient-norm clipping (default 1.0; 0 turns it off)")
-    p.add_argument("--eval-every", type=int, default=None, help="steps between validations (default 250, quick 50)")
-    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    p.add_argument(
+        "--minutes", type=positive_float, default=None, help="training time budget (default 12; quick: 150 steps)"
+    )
+    p.add_argument("--steps", type=positive_int, default=None, help="stop after this many steps (exactly repeatable)")
+    p.add_argument("--embed", type=positive_int, default=None, help="embedding size (default 64, quick 16)")
+    p.add_argument("--hidden", type=positive_int, default=None, help="hidden units (default 512, quick 64)")
+    p.add_argument(
+        "--seq-len", type=positive_int, default=None, help="BPTT window, in characters (default 100, quick 32)"
+    )
+    p.add_argument("--batch-size", type=positive_int, default=None, help="parallel streams (default 32, quick 16)")
+    p.add_argument(
+        "--lr", type=positive_float, default=None, help="AdamW peak learning rate (default 2e-3, quick 1e-2)"
+    )
+    p.add_argument(
+        "--clip", type=nonnegative_float, default=1.0, help="gradient-norm clipping (default 1.0; 0 turns it off)"
+    )
+    p.add_argument(
+        "--eval-every", type=positive_int, default=None, help="steps between validations (default 250, quick 50)"
+    )
+    p.add_argument("--temperature", type=positive_float, default=0.8, help="sampling temperature (default 0.8)")
     args = p.parse_args(argv)
     q = args.quick
     embed = args.embed or (16 if q else 64)
@@ -85,25 +106,9 @@ def main(argv: list[str] | None = None) -> dict:
     seq_len = args.seq_len or (32 if q else 100)
     batch_size = args.batch_size or (16 if q else 32)
     eval_every = args.eval_every or (50 if q else 250)
-    lr = args.lr if args.lr is not None else (1e-2 if q else 2e-3)  # the small quick model learns fast at a high rate
-    minutes = args.minutes if args.minutes is not None else (5.0 if q else 12.0)
-    max_steps = args.steps if args.steps is not None else (150 if q else None)
-    for option, value in (
-        ("--embed", embed),
-        ("--hidden", hidden),
-        ("--seq-len", seq_len),
-        ("--batch-size", batch_size),
-        ("--eval-every", eval_every),
-        ("--minutes", minutes),
-        ("--lr", lr),
-        ("--temperature", args.temperature),
-    ):
-        if value <= 0:
-            p.error(f"{option} must be positive, got {value}")
-    if max_steps is not None and max_steps <= 0:
-        p.error(f"--steps must be positive, got {max_steps}")
-    if args.clip < 0:
-        p.error(f"--clip must be >= 0, got {args.clip}")
+    lr = args.lr or (1e-2 if q else 2e-3)  # the small quick model learns fast at a high rate
+    minutes = args.minutes or (5.0 if q else 12.0)
+    max_steps = args.steps or (150 if q else None)
     out = output_dir(NAME, args.out)
 
     # Data: the first 90% to train on, the last 10% held out; characters the training part lacks become <unk>
@@ -119,6 +124,8 @@ def main(argv: list[str] | None = None) -> dict:
     val_ids = np.array(vocab.encode(text[cut:]))
     val_streams = max(1, min(batch_size, len(val_ids) // (seq_len + 1)))  # short texts: fewer, full windows
     val = seq.data.batchify(val_ids, val_streams)  # (T_val, streams)
+    # The baseline to beat: a character bigram, P(next character | this one), counted on the same training part
+    bigram = ngram_baseline(2, [text[:cut]], [text[cut:]], vocab, add_eos=False)
     first_line = text.split("\n", 1)[0]
     prime = first_line[:40] if first_line else text[:10]  # e.g. "First Citizen:"
 
@@ -231,6 +238,8 @@ def main(argv: list[str] | None = None) -> dict:
         "val_loss": final_val,
         "val_bits_per_char": seq.metrics.bits_per_char(final_val),
         "val_perplexity": seq.metrics.perplexity(final_val),
+        "bigram_val_loss": bigram["val_loss"],
+        "bigram_k": bigram["k"],
         "initial_train_loss": float(np.mean(history["train_loss"][:5])),
         "final_train_loss": float(trailing[-1]),
         "steps": step,
@@ -244,7 +253,8 @@ def main(argv: list[str] | None = None) -> dict:
     save_metrics(out, metrics)
     print(
         f"validation: {final_val:.3f} nats/char = {metrics['val_bits_per_char']:.3f} bits/char "
-        f"(untrained {initial_val:.3f}); {step} steps, {tokens / train_seconds:,.0f} tokens/s"
+        f"(untrained {initial_val:.3f}, a character bigram {bigram['val_loss']:.3f}); {step} steps, "
+        f"{tokens / train_seconds:,.0f} tokens/s"
     )
     print(f"wrote {out / 'charlm.png'}, {out / 'metrics.json'} and {out / 'model.ckpt'}")
     return metrics

@@ -12,7 +12,9 @@ Trained with teacher forcing and cross-entropy on every output character; evalua
 (all ten characters right) on held-out dates — greedy decoding on all of them, beam search on a subset
 (beam search decodes one date at a time, so it is slower). The heatmaps plot α<t,t'> for a few dates:
 writing the year, the decoder looks at the year; writing the month, at the month's name or number; writing
-the day, at the day — wherever the format put them.
+the day, at the day — wherever the format put them. The baseline: a decoder that never reads the source
+and writes, at each position, the characters as often as the training dates have them there (the "-"s are
+certain, the century nearly so); its held-out loss and exact match show what reading the source adds.
 
 Run: ``python -m demos dates [--quick] [--seed S] [--out DIR] [--epochs N] [--beam-width K] [--beam-examples N]``.
 """
@@ -25,7 +27,7 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import output_dir, parser, positive_int, progress, pyplot, save_metrics
 from minigrad import nn, optim
 from seq.datasets import dates, format_date
 from seq.generate import beam_search, greedy_decode
@@ -61,6 +63,35 @@ def evaluate_greedy(model: seq.Seq2Seq, examples: list, tgt_vocab: seq.Vocabular
     return sequence_accuracy(decoded, references), decoded, attention
 
 
+def held_out_loss(model: seq.Seq2Seq, examples: list) -> float:
+    """Cross-entropy per output character (nats) on held-out examples, teacher forced as in training."""
+    src, lengths = seq.data.pad_sequences([s for s, _ in examples])  # (S, N), (N,)
+    tgt = np.array([t for _, t in examples]).T  # (12, N): every target is <bos> + 10 characters + <eos>
+    model.eval()
+    with minigrad.no_grad():
+        logits, _ = model(src, lengths, tgt[:-1])  # (11, N, V)
+    model.train()
+    T, N, V = logits.shape
+    return nn.functional.cross_entropy(logits.reshape(T * N, V), tgt[1:].reshape(T * N)).item()  # (T·N, V)
+
+
+def source_blind_baseline(train: list, test: list, vocab_size: int) -> dict:
+    """The best a decoder can do without reading the source: each output position's character frequencies.
+
+    The frequencies are counted on the training targets (add-one smoothing). Returned: its loss on the held-out
+    targets, and the exact match of its single most likely output (one date, the same for every input).
+    """
+    targets = np.array([t[1:] for _, t in train])  # (N, 11): y<1> .. y<10> <eos>
+    counts = np.ones((targets.shape[1], vocab_size))  # (11, V), add-one smoothing
+    for position, column in enumerate(targets.T):
+        np.add.at(counts[position], column, 1)
+    log_p = np.log(counts / counts.sum(axis=1, keepdims=True))  # (11, V)
+    test_targets = np.array([t[1:] for _, t in test])  # (N_test, 11)
+    loss = -log_p[np.arange(targets.shape[1]), test_targets].mean()
+    guess = log_p.argmax(axis=1)  # (11,): one output for every source
+    return {"loss": float(loss), "accuracy": float(np.mean((test_targets == guess).all(axis=1)))}
+
+
 def log_likelihood(model: seq.Seq2Seq, src: list, output: list, tgt_vocab: seq.Vocabulary) -> float:
     """log P(output <eos> | src) under the model, by teacher forcing: Σ_t log P(y<t> | x, y<1..t-1>)."""
     target = [*output, tgt_vocab.eos_id]
@@ -90,25 +121,22 @@ def plot_attention(path: object, shown: list, plt: object) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=None, help="passes over the training dates (default 4, quick 3)")
-    p.add_argument("--beam-width", type=int, default=3, help="beam width B of beam search (default 3)")
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help="passes over the training dates (default 4, quick 3)"
+    )
+    p.add_argument("--beam-width", type=positive_int, default=3, help="beam width B of beam search (default 3)")
     p.add_argument(
         "--beam-examples",
-        type=int,
+        type=positive_int,
         default=None,
         help="held-out dates decoded by beam search too (default 300, quick 50)",
     )
     args = p.parse_args(argv)
     config = dict(QUICK if args.quick else DEFAULT)
-    if args.epochs is not None:
-        if args.epochs < 1:
-            p.error(f"--epochs must be at least 1, got {args.epochs}")
-        config["epochs"] = args.epochs
-    if args.beam_width < 1:
-        p.error(f"--beam-width must be at least 1, got {args.beam_width}")
-    beam_examples = args.beam_examples if args.beam_examples is not None else (50 if args.quick else 300)
-    if not 1 <= beam_examples <= config["test"]:
-        p.error(f"--beam-examples must be between 1 and {config['test']} (the held-out dates), got {beam_examples}")
+    config["epochs"] = args.epochs or config["epochs"]
+    beam_examples = args.beam_examples or (50 if args.quick else 300)
+    if beam_examples > config["test"]:
+        p.error(f"--beam-examples must be at most {config['test']} (the held-out dates), got {beam_examples}")
     out = output_dir(NAME, args.out)
 
     # Data: held-out dates are written differently from every training date; character vocabularies
@@ -151,6 +179,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     # Evaluation: greedy on every held-out date, beam search on the first beam_examples of them
     greedy_acc, decoded, _ = evaluate_greedy(model, test, tgt_vocab)
+    test_loss = held_out_loss(model, test)
+    blind = source_blind_baseline(train, test, len(tgt_vocab))
     references = [t[1:-1] for _, t in test]
     beam_decoded = []
     for src, _ in progress(test[:beam_examples], desc="beam search", quiet=args.quick):
@@ -206,6 +236,9 @@ def main(argv: list[str] | None = None) -> dict:
         "epochs": config["epochs"],
         "steps": steps,
         "final_loss": float(np.mean(losses[-20:])),
+        "test_loss": test_loss,
+        "source_blind_loss": blind["loss"],
+        "source_blind_accuracy": blind["accuracy"],
         "greedy_accuracy": greedy_acc,
         "beam_width": args.beam_width,
         "beam_examples": beam_examples,
@@ -216,6 +249,10 @@ def main(argv: list[str] | None = None) -> dict:
         "shown": {human: output for human, output, _ in shown},
     }
     save_metrics(out, metrics)
+    print(
+        f"held-out loss {test_loss:.4f} nats/char; a decoder that never reads the source: {blind['loss']:.3f} "
+        f"nats/char, exact match {blind['accuracy']:.2%}"
+    )
     print(f"exact match on {len(test)} held-out dates, greedy: {greedy_acc:.2%} ({len(errors)} wrong)")
     print(
         f"on the first {beam_examples}: beam search (B={args.beam_width}) {beam_acc:.2%}, "

@@ -32,7 +32,7 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import output_dir, parser, positive_float, positive_int, progress, pyplot, save_metrics
 from minigrad import Tensor, nn, optim
 
 NAME = "forecast"
@@ -129,19 +129,12 @@ def errors(forecast: np.ndarray, truth: np.ndarray) -> dict:
 
 
 def check_args(p, args) -> None:
-    """Refuse values that cannot work, with a message instead of a traceback."""
-    for name in ("epochs", "hidden", "horizon", "window", "batch_size", "length"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
-    if args.seed < 0:
-        p.error(f"--seed must be a non-negative integer, got {args.seed}")
+    """Refuse values that cannot work together, with a message instead of a traceback."""
     if args.horizon > PERIOD:
         p.error(
             f"--horizon must be at most the period {PERIOD} (the seasonal-naive baseline looks one period "
             f"back from each forecast step), got {args.horizon}"
         )
-    if args.lr <= 0:
-        p.error(f"--lr must be positive, got {args.lr}")
     if args.length < 5 * (args.window + args.horizon):
         p.error(
             f"--length {args.length} is too short for windows of {args.window} + {args.horizon} steps: "
@@ -151,13 +144,13 @@ def check_args(p, args) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=None, help="training epochs (default 60, quick 40)")
-    p.add_argument("--hidden", type=int, default=None, help="hidden units H (default 32, quick 16)")
-    p.add_argument("--horizon", type=int, default=12, help="steps forecast at once, 1..12 (default 12)")
-    p.add_argument("--window", type=int, default=None, help="input window Tx (default 36, quick 24)")
-    p.add_argument("--length", type=int, default=None, help="length of the series (default 1200, quick 360)")
-    p.add_argument("--batch-size", type=int, default=64, help="windows per minibatch (default 64)")
-    p.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate, annealed to 0 (default 0.01)")
+    p.add_argument("--epochs", type=positive_int, default=None, help="training epochs (default 60, quick 40)")
+    p.add_argument("--hidden", type=positive_int, default=None, help="hidden units H (default 32, quick 16)")
+    p.add_argument("--horizon", type=positive_int, default=12, help="steps forecast at once, 1..12 (default 12)")
+    p.add_argument("--window", type=positive_int, default=None, help="input window Tx (default 36, quick 24)")
+    p.add_argument("--length", type=positive_int, default=None, help="length of the series (default 1200, quick 360)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="windows per minibatch (default 64)")
+    p.add_argument("--lr", type=positive_float, default=1e-2, help="Adam's learning rate, annealed to 0 (default 0.01)")
     args = p.parse_args(argv)
     quick = (40, 16, 24, 360) if args.quick else (60, 32, 36, 1200)
     for name, value in zip(("epochs", "hidden", "window", "length"), quick):

@@ -25,7 +25,8 @@ sampler never has, and its first lines come out garbled.) ``seq.data.BatchIterat
 similar length into batches; the targets are the inputs shifted by one, and ``ignore_index`` leaves the
 padding out of the loss (an LSTM is causal, so the padding after a tune never changes its outputs).
 Backpropagation runs through the whole tune; gradients are clipped to norm 1 (the course's remedy for
-exploding gradients).
+exploding gradients). Its validation loss is compared with a character bigram's on the same split
+(``demos.common.NGram``): P(next character | this one), counted on the training tunes.
 
 Does it write music? Each generated tune is given to music21's ABC parser: a tune is *valid* when it
 parses without error and holds at least ``MIN_NOTES`` notes. The same figure for the same network before
@@ -54,7 +55,20 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import (
+    evaluate,
+    framed_examples,
+    int_at_least,
+    next_char_loss,
+    ngram_baseline,
+    output_dir,
+    parser,
+    positive_float,
+    positive_int,
+    progress,
+    pyplot,
+    save_metrics,
+)
 from minigrad import nn, optim
 
 NAME = "music"
@@ -212,36 +226,6 @@ def write_wav(path: Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> 
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def examples(vocab: seq.Vocabulary, tunes: list[str]) -> list[tuple[list[int], list[int]]]:
-    """(inputs, targets) of each tune: x = <bos> tune, y = tune <eos> (the input shifted by one step)."""
-    pairs = []
-    for tune in tunes:
-        ids = vocab.encode(tune, add_bos=True, add_eos=True)
-        pairs.append((ids[:-1], ids[1:]))
-    return pairs
-
-
-def tune_loss(model: seq.LanguageModel, batch: seq.data.Batch, pad_id: int, reduction: str = "mean") -> Any:
-    """Cross-entropy of the next character at every real position of a padded batch of tunes."""
-    logits, _ = model(batch.inputs)  # (T, B) -> (T, B, V), from a zero state
-    T, B, V = logits.shape
-    return nn.functional.cross_entropy(
-        logits.reshape(T * B, V), batch.targets.reshape(T * B), ignore_index=pad_id, reduction=reduction
-    )  # (T, B, V) -> (T·B, V) against (T, B) -> (T·B,); the padding's targets count for nothing
-
-
-def evaluate(model: seq.LanguageModel, data: list, pad_id: int) -> float:
-    """Mean cross-entropy per character (nats) over held-out tunes, without a graph."""
-    model.eval()
-    total, count = 0.0, 0
-    with minigrad.no_grad():
-        for batch in seq.data.BatchIterator(data, batch_size=64, shuffle=False, pad_id=pad_id):
-            total += tune_loss(model, batch, pad_id, reduction="sum").item()
-            count += int(batch.lengths.sum())
-    model.train()
-    return total / count
-
-
 def generate(music21: Any, model: seq.LanguageModel, vocab: seq.Vocabulary, n: int, args, desc: str) -> tuple:
     """``n`` tunes sampled from <bos> until <eos>, and the music21 score of each (None when not valid)."""
     tunes, scores = [], []
@@ -254,21 +238,6 @@ def generate(music21: Any, model: seq.LanguageModel, vocab: seq.Vocabulary, n: i
     return tunes, scores
 
 
-def check_args(p, args) -> None:
-    """Refuse values that cannot work, with a message instead of a traceback."""
-    for name in ("epochs", "hidden", "batch_size", "tunes", "samples", "max_len"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}")
-    if args.seed < 0:
-        p.error(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.temperature <= 0:
-        p.error(f"--temperature must be positive, got {args.temperature}")
-    if args.lr <= 0:
-        p.error(f"--lr must be positive, got {args.lr}")
-    if args.tunes < 10:
-        p.error(f"--tunes must be at least 10 (a tenth of them are held out for validation), got {args.tunes}")
-
-
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
     p.add_argument(
@@ -277,23 +246,34 @@ def main(argv: list[str] | None = None) -> dict:
         default="oneills1850",
         help="which ABC collection of music21's corpus to learn from (default oneills1850)",
     )
-    p.add_argument("--tunes", type=int, default=None, help="tunes to read (default all, quick 60)")
-    p.add_argument("--epochs", type=int, default=None, help="passes over the training tunes (default 8, quick 12)")
-    p.add_argument("--hidden", type=int, default=None, help="LSTM units H (default 256, quick 64)")
-    p.add_argument("--batch-size", type=int, default=None, help="tunes per batch B (default 16, quick 4)")
-    p.add_argument("--lr", type=float, default=None, help="Adam's learning rate (default 0.003, quick 0.01)")
-    p.add_argument("--samples", type=int, default=None, help="tunes generated per model (default 20, quick 8)")
-    p.add_argument("--max-len", type=int, default=600, help="most characters per generated tune (default 600)")
-    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    p.add_argument(
+        "--tunes",
+        type=int_at_least(10, "a tenth of them are held out for validation"),
+        default=None,
+        help="tunes to read, >= 10 (default all, quick 60)",
+    )
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help="passes over the training tunes (default 8, quick 12)"
+    )
+    p.add_argument("--hidden", type=positive_int, default=None, help="LSTM units H (default 256, quick 64)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="tunes per batch B (default 16, quick 4)")
+    p.add_argument("--lr", type=positive_float, default=None, help="Adam's learning rate (default 0.003, quick 0.01)")
+    p.add_argument(
+        "--samples", type=positive_int, default=None, help="tunes generated per model (default 20, quick 12)"
+    )
+    p.add_argument("--max-len", type=positive_int, default=600, help="most characters per generated tune (default 600)")
+    p.add_argument(
+        "--temperature", type=positive_float, default=None, help="sampling temperature (default 0.8, quick 0.6)"
+    )
     args = p.parse_args(argv)
+    # (quick, full) defaults; the small quick model's tunes hold together better at a lower temperature
     defaults = {
-        "tunes": (60, 100_000), "epochs": (12, 8), "hidden": (64, 256),
-        "batch_size": (4, 16), "lr": (0.01, 0.003), "samples": (8, 20),
+        "tunes": (60, 100_000), "epochs": (12, 8), "hidden": (64, 256), "batch_size": (4, 16),
+        "lr": (0.01, 0.003), "samples": (12, 20), "temperature": (0.6, 0.8),
     }  # fmt: skip
     for name, (quick, full) in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
-    check_args(p, args)
     music21 = import_music21()
     out = output_dir(NAME, args.out)
 
@@ -305,7 +285,7 @@ def main(argv: list[str] | None = None) -> dict:
     train_tunes = [tunes[i] for i in order[n_val:]]
     vocab = seq.Vocabulary.build(train_tunes, level="char")
     pad = vocab.pad_id
-    train_data, val_data = examples(vocab, train_tunes), examples(vocab, val_tunes)
+    train_data, val_data = framed_examples(train_tunes, vocab), framed_examples(val_tunes, vocab)
     n_chars = sum(len(x) for x, _ in train_data)
     print(
         f"{args.collection}: {len(tunes)} tunes ({len(train_tunes)} train, {n_val} validation), "
@@ -319,7 +299,9 @@ def main(argv: list[str] | None = None) -> dict:
     opt = optim.Adam(model.parameters(), lr=args.lr)
     params = list(model.parameters())
 
-    # The baseline: the same network before training
+    # The baselines: a character bigram on the same split (the loss to beat), and the same network before
+    # training (the parse rate to beat)
+    bigram = ngram_baseline(2, train_tunes, val_tunes, vocab)
     untrained_tunes, untrained_scores = generate(music21, model, vocab, args.samples, args, "untrained samples")
     val_losses = [evaluate(model, val_data, pad)]
     train_losses = []
@@ -329,7 +311,7 @@ def main(argv: list[str] | None = None) -> dict:
     for epoch in range(args.epochs):
         total, count = 0.0, 0
         for batch in progress(batches, desc=f"epoch {epoch + 1}/{args.epochs}", total=len(batches), quiet=args.quick):
-            loss = tune_loss(model, batch, pad)  # mean over the real characters of the batch
+            loss = next_char_loss(model, batch, pad)  # mean over the real characters of the batch
             opt.zero_grad()
             loss.backward()  # through every step of every tune
             nn.utils.clip_grad_norm_(params, max_norm=1.0)
@@ -380,6 +362,8 @@ def main(argv: list[str] | None = None) -> dict:
         "val_loss_final": val_losses[-1],
         "val_loss_ratio": val_losses[-1] / val_losses[0],
         "uniform_loss": math.log(V),
+        "bigram_val_loss": bigram["val_loss"],
+        "bigram_k": bigram["k"],
         "samples": args.samples,
         "temperature": args.temperature,
         "valid_fraction_trained": valid_trained,
@@ -392,8 +376,8 @@ def main(argv: list[str] | None = None) -> dict:
     }
     save_metrics(out, metrics)
     print(
-        f"validation loss {val_losses[0]:.3f} -> {val_losses[-1]:.3f} nats/char "
-        f"(a uniform guess: ln V = {math.log(V):.3f})"
+        f"validation loss {val_losses[0]:.3f} -> {val_losses[-1]:.3f} nats/char (a uniform guess: "
+        f"ln V = {math.log(V):.3f}; a character bigram: {bigram['val_loss']:.3f})"
     )
     print(
         f"valid tunes (music21 parses them, >= {MIN_NOTES} notes): trained {valid_trained:.0%}, "

@@ -26,7 +26,7 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import output_dir, parser, positive_int, progress, pyplot, save_metrics
 from minigrad import nn, optim
 from seq.datasets import TAGS, entity_tags
 from seq.metrics import confusion_matrix, token_accuracy
@@ -112,13 +112,12 @@ def plot_confusions(path: object, results: dict, plt: object) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=None, help="training epochs of each tagger (default 8, quick 5)")
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help="training epochs of each tagger (default 8, quick 5)"
+    )
     args = p.parse_args(argv)
     config = dict(QUICK if args.quick else DEFAULT)
-    if args.epochs is not None:
-        if args.epochs < 1:
-            p.error(f"--epochs must be at least 1, got {args.epochs}")
-        config["epochs"] = args.epochs
+    config["epochs"] = args.epochs or config["epochs"]
     out = output_dir(NAME, args.out)
 
     # Data: cased words (the capital letters are part of the clue), tags as ids 0..3 in the order of TAGS

@@ -24,7 +24,7 @@ import numpy as np
 
 import minigrad
 import seq
-from demos.common import output_dir, parser, progress, pyplot, save_metrics
+from demos.common import int_at_least, output_dir, parser, positive_int, progress, pyplot, save_metrics
 from minigrad import Tensor, nn, optim
 from seq.datasets import negation_sentiment
 
@@ -116,22 +116,21 @@ def scores(prob: np.ndarray, labels: np.ndarray) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     p = parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--epochs", type=int, default=None, help="training epochs of each model (default 12, quick 6)")
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help="training epochs of each model (default 12, quick 6)"
+    )
     p.add_argument(
         "--reviews",
-        type=int,
+        type=int_at_least(40, "a quarter of the pairs are held out"),
         default=None,
         help="generated reviews before removing duplicates (default 4000, quick 1200; even)",
     )
     args = p.parse_args(argv)
     config = dict(QUICK if args.quick else DEFAULT)
-    if args.epochs is not None:
-        if args.epochs < 1:
-            p.error(f"--epochs must be at least 1, got {args.epochs}")
-        config["epochs"] = args.epochs
-    reviews = args.reviews if args.reviews is not None else (1200 if args.quick else 4000)
-    if reviews < 40 or reviews % 2:
-        p.error(f"--reviews must be an even number of at least 40 (reviews come in pairs), got {reviews}")
+    config["epochs"] = args.epochs or config["epochs"]
+    reviews = args.reviews or (1200 if args.quick else 4000)
+    if reviews % 2:
+        p.error(f"--reviews must be an even number (reviews come in pairs), got {reviews}")
     out = output_dir(NAME, args.out)
 
     # Data: distinct pairs, split by pair; a word vocabulary of the training reviews

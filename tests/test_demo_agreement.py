@@ -16,14 +16,16 @@ def test_agreement_quick(tmp_path):
     m = demos.agreement.main(["--quick", "--seed", "0", "--out", str(tmp_path)])
     assert set(json.loads((tmp_path / "metrics.json").read_text())) == set(m)
     assert m["gaps"] == [2, 20] and m["steps"] == 300
-    acc = m["accuracy"]
-    for name in demos.agreement.MODELS:  # gap 2: every cell is at 100% on seed 0; chance is 50%
-        assert acc[name]["2"] > 0.9, name
-    # Gap 20: the forget-bias LSTM ends at 99.7-100% on seeds 0-3, the tanh RNN at 49-55% (chance: 50%).
-    assert acc["LSTM, forget bias 3"]["20"] > 0.9
-    assert acc["tanh RNN"]["20"] < 0.7
-    assert acc["LSTM, forget bias 3"]["20"] > acc["tanh RNN"]["20"] + 0.25
-    assert acc["LSTM"]["20"] < 0.7  # the same weights with the forget gate half shut: still at chance
+    acc, chance = m["accuracy"], m["majority_accuracy"]
+    # chance, measured: always answering the test set's more frequent number (0.50-0.55 here)
+    assert all(c < 0.6 for c in chance.values())
+    for name in demos.agreement.MODELS:  # gap 2: every cell is at 100% on seed 0
+        assert acc[name]["2"] > chance["2"] + 0.35, name
+    # Gap 20: the forget-bias LSTM ends at 99.7-100% on seeds 0-3, the tanh RNN at 49-55% and the default LSTM
+    # at 58% on seed 0: at chance, as the README says of gaps 25 and 50 in the full run.
+    assert acc["LSTM, forget bias 3"]["20"] > chance["20"] + 0.35
+    assert acc["tanh RNN"]["20"] < chance["20"] + 0.15
+    assert acc["LSTM"]["20"] < chance["20"] + 0.15  # the same weights with the forget gate half shut
     assert (tmp_path / "accuracy_vs_gap.png").stat().st_size > 20_000
 
 
@@ -49,14 +51,22 @@ def test_the_distractors_do_not_give_the_answer_away():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--gaps", "2,ten"], "--gaps takes comma-separated whole numbers"),
-        (["--gaps=-1,2"], "--gaps must be non-negative"),
-        (["--steps", "0"], "--steps must be at least 1"),
-        (["--seed", "-1"], "--seed must be a non-negative integer"),
+        (["--gaps", "2,ten"], "argument --gaps: takes comma-separated whole numbers such as 2,10,25,50"),
+        (["--gaps=-1,2"], "argument --gaps: must be non-negative word counts"),
+        (["--steps", "0"], "argument --steps: must be a positive integer, got 0"),
+        (["--seed", "-1"], "argument --seed: must be a non-negative integer, got -1"),
     ],
 )
-def test_agreement_bad_arguments(argv, message, tmp_path):
+def test_agreement_bad_arguments(argv, message, tmp_path, capsys):
     import demos.agreement
 
-    with pytest.raises(SystemExit, match=message):
+    with pytest.raises(SystemExit) as e:
         demos.agreement.main([*argv, "--out", str(tmp_path)])
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_gap_list():
+    from demos.agreement import gap_list
+
+    assert gap_list("25,2,10,2") == (2, 10, 25)

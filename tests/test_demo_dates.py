@@ -13,10 +13,13 @@ def test_quick_run(tmp_path):
     from demos.dates import main
 
     m = main(["--quick", "--seed", "0", "--out", str(tmp_path)])
-    # exact match of all ten characters; a model that had learned nothing gets ~0. (The default run reaches >= 99.5%.)
+    # The baseline: a decoder that never reads the source (each position's character frequencies) scores
+    # 1.12 nats/char and 0% exact match on seed 0; the model 0.058 nats/char and 90% (the default run >= 99.5%).
+    assert m["source_blind_loss"] > 0.8 and m["source_blind_accuracy"] < 0.01
+    assert m["test_loss"] < 0.15 * m["source_blind_loss"]
     assert m["greedy_accuracy"] > 0.7
     assert m["beam_accuracy"] > 0.7
-    assert m["final_loss"] < 0.2
+    assert m["final_loss"] < 0.15 * m["source_blind_loss"]
     assert set(json.loads((tmp_path / "metrics.json").read_text())) == set(m)
     assert (tmp_path / "attention.png").stat().st_size > 10_000
 
@@ -24,10 +27,10 @@ def test_quick_run(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--epochs", "0"], "--epochs must be at least 1"),
-        (["--beam-width", "0"], "--beam-width must be at least 1"),
-        (["--quick", "--beam-examples", "100000"], "--beam-examples must be between 1 and 500"),
-        (["--epochs", "many"], "invalid int value"),
+        (["--epochs", "0"], "argument --epochs: must be a positive integer, got 0"),
+        (["--beam-width", "0"], "argument --beam-width: must be a positive integer, got 0"),
+        (["--quick", "--beam-examples", "100000"], "--beam-examples must be at most 500"),
+        (["--epochs", "many"], "argument --epochs: must be a positive integer, got 'many'"),
     ],
 )
 def test_bad_arguments_give_a_clear_error(argv, message, capsys):

@@ -34,10 +34,10 @@ def test_forecast_quick(tmp_path):
     ("argv", "message"),
     [
         (["--horizon", "13"], "at most the period"),
-        (["--epochs", "0"], "--epochs must be a positive integer"),
+        (["--epochs", "0"], "argument --epochs: must be a positive integer, got 0"),
         (["--length", "50"], "too short"),
-        (["--lr", "-1"], "--lr must be positive"),
-        (["--seed", "-3"], "--seed must be a non-negative integer"),
+        (["--lr", "-1"], "argument --lr: must be a positive number, got -1"),
+        (["--seed", "-3"], "argument --seed: must be a non-negative integer, got -3"),
     ],
 )
 def test_forecast_bad_arguments(argv, message, capsys, tmp_path):

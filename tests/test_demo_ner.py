@@ -28,4 +28,4 @@ def test_bad_arguments_give_a_clear_error(capsys):
 
     with pytest.raises(SystemExit):
         main(["--epochs", "-1"])
-    assert "--epochs must be at least 1" in capsys.readouterr().err
+    assert "argument --epochs: must be a positive integer, got -1" in capsys.readouterr().err
