@@ -26,7 +26,7 @@ class PackedSequence(NamedTuple):
     @property
     def batch_sizes(self) -> np.ndarray:
         """How many sequences are still running at each step up to the longest (PyTorch's ``batch_sizes``)."""
-        steps = int(self.lengths.max())  # (B >= 1: pack_padded_sequence refuses an empty batch)
+        steps = int(self.lengths.max()) if len(self.lengths) else 0
         return (self.lengths[None, :] > np.arange(steps)[:, None]).sum(axis=1)
 
 
@@ -114,8 +114,11 @@ def pad_packed_sequence(
         )
     if total_length is not None and (isinstance(total_length, bool) or not isinstance(total_length, int | np.integer)):
         raise TypeError(f"total_length must be an int, got {type(total_length).__name__}")
-    data, lengths = sequence.data, sequence.lengths
-    T = int(lengths.max())  # the longest sequence (B >= 1: pack_padded_sequence refuses an empty batch)
+    data = sequence.data
+    lengths = check_lengths(sequence.lengths, data.shape[0], data.shape[1])
+    if len(lengths) == 0:
+        raise ValueError("Cannot pad an empty batch: the PackedSequence holds no sequences")
+    T = int(lengths.max())  # the longest sequence
     if data.shape[0] > T:
         data = data[:T]  # (T, B, *): the steps after the longest sequence hold only padding
     valid = (np.arange(T)[:, None] < lengths[None, :]).reshape(T, len(lengths), *([1] * (data.ndim - 2)))

@@ -178,43 +178,16 @@ VARIANTS = [
     ("LSTM", {"forget_bias": 1.0}),
     ("MinimalGRU", {}),
 ]
-EPS = 1e-6
-# Directional derivatives by central differences in float64 agree with these layers' gradients to ~1e-9; at this
-# tolerance a 1% error in the gradient of any one tensor fails whenever its projection exceeds 1e-6 (the planted-
-# error test below proves it on every draw).
+# Central differences in float64 agree with these layers' gradients to ~1e-9. minigrad.gradcheck's fast mode checks a
+# random projection vᵀ J u for each (input, output) pair on its own, so a wrong gradient of a small tensor cannot
+# hide behind a large one's; at this tolerance a 1% error in any one tensor's gradient fails whenever its projection
+# exceeds 1e-6 (the planted-error test below proves it on every draw). Full Jacobians would cost two forward passes
+# per element of every weight; the projections cost two per tensor.
 GRAD_TOL = {"atol": 1e-8, "rtol": 1e-5}
 
 
-def assert_gradients_per_tensor(fn, inputs, seed=0, atol=GRAD_TOL["atol"], rtol=GRAD_TOL["rtol"]):
-    """Check autograd's gradients of ``fn(*inputs)`` against central differences, one input tensor at a time.
-
-    One random output projection v; for each input tensor x_i separately, a random direction u_i:
-    ``<∂<v, fn>/∂x_i, u_i>`` by backward must equal ``(<v, fn(x_i + εu_i)> - <v, fn(x_i - εu_i)>) / 2ε``.
-    A projection of all inputs at once (gradcheck's fast_mode) lets a wrong gradient of a small tensor hide behind
-    the others; one per tensor does not, and costs two forward passes per tensor where a full Jacobian costs two per
-    element. (``fn`` may read tensors that are not arguments, such as a layer's parameters: they are perturbed in
-    place.) Then minigrad.gradcheck's own checks: a zero output gradient gives zero, two backward passes agree.
-    """
-    rng = np.random.default_rng(seed)
-    outputs = fn(*inputs)
-    projections = [rng.standard_normal(o.shape) for o in outputs]
-    grads = minigrad.grad(outputs, list(inputs), projections, allow_unused=True)
-    for i, (x, g) in enumerate(zip(inputs, grads)):
-        u = rng.standard_normal(x.shape)
-        analytical = 0.0 if g is None else float(np.sum(g * u))
-        original = x.data.copy()
-        with minigrad.no_grad():
-            x.data[...] = original + EPS * u
-            plus = [o.data.copy() for o in fn(*inputs)]
-            x.data[...] = original - EPS * u
-            minus = [o.data.copy() for o in fn(*inputs)]
-            x.data[...] = original
-        numerical = sum(float(np.sum(v * (p - m))) for v, p, m in zip(projections, plus, minus)) / (2 * EPS)
-        assert abs(analytical - numerical) <= atol + rtol * abs(numerical), (
-            f"input {i} of shape {tuple(x.shape)}: directional derivative by backward {analytical!r}, by central "
-            f"differences {numerical!r} (difference {analytical - numerical:.3g})"
-        )
-    assert_gradients_match(fn, *inputs, fast_mode=True, atol=atol, rtol=rtol)
+def check_layer_gradients(fn, inputs):
+    assert_gradients_match(fn, *inputs, fast_mode=True, **GRAD_TOL)
 
 
 def layer_function(layer, mode, lengths, n_states):
@@ -250,12 +223,12 @@ small_configs = configs(max_layers=2, max_T=4, max_side=3)
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize(("mode", "extra"), VARIANTS, ids=[f"{m}-{e}" for m, e in VARIANTS])
 def test_layer_gradients_match_finite_differences(mode, extra, impl):
-    @given(small_configs, st.integers(0, 2**16))
-    def check(cfg, seed):
+    @given(small_configs)
+    def check(cfg):
         case = gradient_case(mode, cfg, impl, extra)
         if case is not None:
             _, inputs, f = case
-            assert_gradients_per_tensor(f, inputs, seed=seed)
+            check_layer_gradients(f, inputs)
 
     check()
 
@@ -268,8 +241,8 @@ PLANTED = ["input", "h_0", "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_h
 def test_a_planted_one_percent_error_fails_the_layer_gradient_check(mode, impl):
     """A hook scales one tensor's gradient by 1.01: the check above must fail, on every drawn configuration."""
 
-    @given(small_configs, st.integers(0, 2**16), st.sampled_from(PLANTED))
-    def check(cfg, seed, planted):
+    @given(small_configs, st.sampled_from(PLANTED))
+    def check(cfg, planted):
         cfg = {**cfg, "bias": True, "use_state": True}  # the planted tensor exists and gets a gradient
         if planted.endswith("l1_reverse"):
             cfg = {**cfg, "num_layers": 2, "bidirectional": True}
@@ -281,8 +254,8 @@ def test_a_planted_one_percent_error_fails_the_layer_gradient_check(mode, impl):
         else:
             target = getattr(layer, planted)
         target.register_hook(lambda g: g * 1.01)
-        with pytest.raises(AssertionError):
-            assert_gradients_per_tensor(f, inputs, seed=seed)
+        with pytest.raises(AssertionError, match="do not match finite differences"):
+            check_layer_gradients(f, inputs)
 
     check()
 
