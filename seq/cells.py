@@ -327,6 +327,11 @@ class LSTMCell(_CellBase):
 
 def set_forget_bias(bias_ih: Tensor, bias_hh: Tensor, value: float) -> None:
     """Set the LSTM forget-gate biases so that b_if + b_hf = ``value`` (the second quarter of each)."""
+    if bias_ih.shape != bias_hh.shape or bias_ih.ndim != 1 or bias_ih.shape[0] % 4:
+        raise ValueError(
+            f"set_forget_bias expects an LSTM's bias_ih and bias_hh, two (4H,) vectors; got shapes "
+            f"{tuple(bias_ih.shape)} and {tuple(bias_hh.shape)}"
+        )
     H = bias_ih.shape[0] // 4
     with minigrad.no_grad():
         bias_ih[H : 2 * H] = value

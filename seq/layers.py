@@ -101,6 +101,10 @@ class _RNNBase(Module):
 
     def weights(self, layer: int, reverse: bool = False) -> tuple:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer and direction (biases None without bias)."""
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral) or not 0 <= layer < self.num_layers:
+            raise IndexError(f"layer must be an int in [0, {self.num_layers}) for this {self.mode}, got {layer!r}")
+        if reverse and not self.bidirectional:
+            raise ValueError(f"this {self.mode} has no reverse direction (bidirectional=False)")
         suffix = "_reverse" if reverse else ""
         names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         return tuple(getattr(self, f"{n}_l{layer}{suffix}", None) for n in names)
