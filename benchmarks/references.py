@@ -31,8 +31,11 @@ from __future__ import annotations
 
 import numpy as np
 
-# The ufuncs, looked up once: the time loops call them with positional ``out`` arguments.
-add, subtract, multiply, tanh, dot = np.add, np.subtract, np.multiply, np.tanh, np.dot
+# The ufuncs, looked up once: the time loops call them with positional ``out`` arguments. Matrix products
+# use ``np.dot`` where both operands are contiguous (less overhead per call: it counts when B = 1), and
+# ``np.matmul`` where one is a strided slice (``np.dot`` would copy it first; ``np.matmul`` hands BLAS its
+# strides).
+add, subtract, multiply, tanh, dot, matmul = np.add, np.subtract, np.multiply, np.tanh, np.dot, np.matmul
 
 
 def _with_ones_column(x: np.ndarray, H: int) -> np.ndarray:
@@ -67,7 +70,7 @@ def _projection(xh: np.ndarray, w_ih: np.ndarray, bias: np.ndarray, scale: np.nd
     w = np.empty((w_ih.shape[0], D + 1), xh.dtype)  # [W_ih, bias], each row scaled
     multiply(w_ih, scale[:, None], w[:, :D])
     multiply(bias, scale, w[:, D])
-    return dot(xh[:T, :, : D + 1].reshape(T * B, D + 1), w.T).reshape(T, B, -1)  # (T*B, D+1) @ (D+1, G*H)
+    return matmul(xh[:T, :, : D + 1].reshape(T * B, D + 1), w.T).reshape(T, B, -1)  # (T*B, D+1) @ (D+1, G*H)
 
 
 def _half_sum_of_squares(hs: np.ndarray, scratch: np.ndarray) -> float:
@@ -121,7 +124,7 @@ def lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[fl
     ig = np.empty((B, H), dtype)
     for t in range(T):
         a = acts[t]  # (B, 4H)
-        dot(xh[t, :, D + 1 :], w_hh_t, rec)
+        matmul(xh[t, :, D + 1 :], w_hh_t, rec)
         a += rec
         tanh(a, a)
         a *= scale
@@ -222,7 +225,7 @@ def gru(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
         a = acts[t]  # (B, 3H)
         rz, r, z, n = a[:, : 2 * H], a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
         h_prev = xh[t, :, D + 1 :]
-        dot(h_prev, w_hh_t, rec)
+        matmul(h_prev, w_hh_t, rec)
         rz += rec[:, : 2 * H]
         tanh(rz, rz)
         rz *= 0.5
@@ -263,20 +266,20 @@ def gru(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
             d = by_gate[t]  # (B, 4, H): [dn, dz, dr, dn ⊙ r] once scaled
             d[:, :2] *= dh[:, None, :]  # dn, dz
             d[:, 2:] *= d[:, :1]  # dr = dn ⊙ hn ⊙ r (1 - r);  dn ⊙ r
-            dot(grad[t, :, H:], w_hh_zrn, dh_next)  # W_hhᵀ [dr, dz, dn ⊙ r]: (B, 3H) @ (3H, H)
+            matmul(grad[t, :, H:], w_hh_zrn, dh_next)  # W_hhᵀ [dr, dz, dn ⊙ r]: (B, 3H) @ (3H, H)
             multiply(dh, acts[t, :, H : 2 * H], tmp)
             dh_next += tmp  # + dh ⊙ z
     flat = grad.reshape(T * B, 4 * H)  # (T*B, 4H)
     rows = xh[:T].reshape(T * B, D + 1 + H)  # (T*B, D+1+H)
-    dw_in = dot(flat[:, : 3 * H].T, rows[:, : D + 1])  # (3H, D+1): [dW_ih, db_ih] in rows n, z, r
-    dw_rec = dot(flat[:, H:].T, rows[:, D:])  # (3H, 1+H): [db_hh, dW_hh] in rows z, r, n
+    dw_in = matmul(flat[:, : 3 * H].T, rows[:, : D + 1])  # (3H, D+1): [dW_ih, db_ih] in rows n, z, r
+    dw_rec = matmul(flat[:, H:].T, rows[:, D:])  # (3H, 1+H): [db_hh, dW_hh] in rows z, r, n
     dw_in = np.concatenate([dw_in[2 * H :], dw_in[H : 2 * H], dw_in[:H]])  # rows r, z, n
     dw_rec = np.concatenate([dw_rec[H : 2 * H], dw_rec[:H], dw_rec[2 * H :]])  # rows r, z, n
     grads = {"weight_ih_l0": dw_in[:, :D], "weight_hh_l0": dw_rec[:, 1:], "bias_ih_l0": dw_in[:, D]}
     grads["bias_hh_l0"] = dw_rec[:, 0]
     if input_grad:
         w_ih_nzr = np.concatenate([w_ih[2 * H :], w_ih[H : 2 * H], w_ih[:H]])  # (3H, D): rows n, z, r
-        grads["x"] = dot(flat[:, : 3 * H], w_ih_nzr).reshape(T, B, D)  # dx<t> = W_ihᵀ [dr, dz, dn]
+        grads["x"] = matmul(flat[:, : 3 * H], w_ih_nzr).reshape(T, B, D)  # dx<t> = W_ihᵀ [dr, dz, dn]
     return loss, grads
 
 
@@ -342,6 +345,7 @@ def op_chain(x: np.ndarray, add_c: np.ndarray, mul_c: np.ndarray, n_ops: int) ->
     each op's derivative needs (the output of tanh; nothing for + and *), the backward walks the list once
     in reverse. Every result goes to a preallocated buffer (``out=``).
     """
+    add, multiply, subtract, tanh = np.add, np.multiply, np.subtract, np.tanh  # local names: faster lookups
     n_tanh = n_ops // 3
     saved = np.empty((n_tanh + 1, x.size), x.dtype)  # one row per tanh output
     work = np.empty_like(x)
