@@ -14,7 +14,7 @@ timed; the figures are medians, as tokens per second (T·B / median step time).
 
 Aim: minigrad at least 0.9x PyTorch's tokens per second in float32.
 
-Run: ``python benchmarks/charlm_throughput.py [--steps 30] [--quick]``.
+Run: ``python benchmarks/charlm_throughput.py [--steps 30] [--quick] [--threads N]``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import argparse
 import time
 
 import numpy as np
-from timing import describe_machine, import_torch, load_average, median
+from timing import describe_machine, import_torch, load_average, median, use_threads
 
 import minigrad
 import seq
@@ -110,7 +110,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps of each first")
     parser.add_argument("--turn", type=int, default=3, help="steps each takes in its turn")
     parser.add_argument("--quick", action="store_true", help="6 timed steps, 1 warm-up step")
+    parser.add_argument("--threads", type=int, default=None, help="BLAS and torch threads (default: their own)")
     args = parser.parse_args()
+    use_threads(args.threads)
     if args.quick:
         args.steps, args.warmup, args.turn = 6, 1, 2
     torch = import_torch()

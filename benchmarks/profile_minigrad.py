@@ -7,8 +7,10 @@ A diagnostic to read beside ``op_overhead.py`` and ``rnn_bptt.py``; it has no ta
   repeats: absolute µs per op or per step;
 - ``cProfile`` for the split inside a phase: the functions with the most time of their own ("self") or
   including their callees ("incl."). The profiler adds its own cost to every Python call (a fraction
-  of a µs), so its figures are inflated where calls are many and cheap: read them as shares, and the
-  perf_counter figures as the absolute ones.
+  of a µs) and always uses wall time, so its figures are inflated where calls are many and cheap: read
+  them as shares, and the perf_counter figures as the absolute ones;
+- ``tracemalloc`` for memory: what is alive at the peak of a long sequence's forward and backward, by the
+  line that allocated it.
 
 Time in Python's cyclic garbage collector is measured with ``gc.callbacks`` in every phase.
 
@@ -26,7 +28,9 @@ import cProfile
 import gc
 import pstats
 import statistics
+import sys
 import time
+import tracemalloc
 
 import numpy as np
 import references
@@ -70,7 +74,7 @@ def median_of(fn, repeats: int) -> float:
 
 
 def profile(fn, runs: int) -> pstats.Stats:
-    profiler = cProfile.Profile(clock)
+    profiler = cProfile.Profile()  # its own fast wall clock: a Python timer would multiply its overhead
     for _ in range(runs):
         gc.collect()
         profiler.enable()
@@ -257,6 +261,53 @@ def profile_layer(kernel: str, impl: str, T: int, B: int, D: int, H: int, repeat
     print_profile(profile(whole, 3), 3 * T, "step", top)
 
 
+def peak_breakdown(kernel: str, impl: str, T: int, top: int) -> None:
+    """What is alive at the peak of one forward + loss + backward of a long tanh RNN (B=1, D=8, H=32), by the line
+    that allocated it (tracemalloc). A snapshot is taken whenever the traced memory passes its highest value so
+    far by 1 MiB: the last one is the peak, within 1 MiB."""
+    layer_class = {"lstm": seq.LSTM, "gru": seq.GRU, "rnn": seq.RNN}[kernel]
+    minigrad.manual_seed(0)
+    layer = layer_class(8, 32, impl=impl, dtype=np.float64)
+    x_np = np.random.default_rng(0).standard_normal((T, 1, 8))
+    h0 = np.zeros((1, 1, 32))
+
+    def run():
+        out, _ = layer(minigrad.Tensor(x_np, requires_grad=True), minigrad.Tensor(h0))
+        ((out * out).sum() * 0.5).backward()
+
+    run()  # imports and first-call set-up outside the measurement
+    best = {"bytes": 0, "snapshot": None}
+
+    def watch(frame, event, arg) -> None:
+        if event in ("return", "c_return"):
+            current = tracemalloc.get_traced_memory()[0]
+            if current > best["bytes"] + 2**20:
+                best["bytes"], best["snapshot"] = current, tracemalloc.take_snapshot()
+
+    gc.collect()
+    tracemalloc.start()
+    sys.setprofile(watch)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    print(
+        f"\n== extra peak memory, {kernel.upper()} {impl}, T={T:,} B=1 D=8 H=32 float64: {peak / 2**20:.1f} MiB "
+        f"({peak / T:.0f} bytes per step); alive at the peak (within 1 MiB), by allocating line =="
+    )
+    if best["snapshot"] is None:
+        return
+    snapshot = best["snapshot"].filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    for stat in snapshot.statistics("lineno")[:top]:
+        frame = stat.traceback[0]
+        where = "/".join(frame.filename.rsplit("/", 2)[-2:])
+        print(
+            f"  {stat.size / 2**20:7.2f} MiB {stat.size / T:7.0f} B/step {stat.count:8,} blocks  {where}:{frame.lineno}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats and cases")
@@ -281,6 +332,8 @@ def main() -> None:
         ("rnn", "fused", 10_000, 1, 8, 32),
         ("lstm", "cells", 50, 32, 64, 128),
         ("lstm", "cells", 100, 1, 65, 100),
+        ("gru", "cells", 50, 32, 64, 128),
+        ("rnn", "cells", 50, 32, 64, 128),
         ("gru", "cells", 100, 1, 65, 100),
         ("rnn", "cells", 10_000, 1, 8, 32),
     ]
@@ -288,6 +341,8 @@ def main() -> None:
         cases = [c for c in cases if c[2] <= 100]
     for case in cases:
         profile_layer(*case, repeats=max(3, repeats // 3) if case[2] > 1000 else repeats, top=args.top)
+    peak_breakdown("rnn", "fused", 10_000, args.top)
+    peak_breakdown("rnn", "cells", 2_000 if args.quick else 10_000, args.top)
     print(load_average())
 
 
