@@ -426,6 +426,7 @@ class _Header:
 
 
 def _load(source: _Reader) -> Any:
+    """Check the prefix against the file's size, then read the header, then each array into its own memory."""
     n = os.fstat(source.f.fileno()).st_size
     if n == 0:
         raise source.error("the file is empty (0 bytes), not a minigrad checkpoint")
