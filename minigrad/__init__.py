@@ -9,15 +9,15 @@
 
 Where things live: ``autograd/`` (start with ``autograd/readable.py``: backpropagation in one function;
 then ``Function``, grad mode and the engine), ``tensor.py`` (the Tensor), ``tensor_methods.py`` (its op
-methods), ``creation.py`` (``zeros``, ``randn``, ...), ``ops/`` (every op, one class each),
+methods), ``tensor_inplace.py`` (its in-place methods), ``creation.py`` (``zeros``, ``randn``, ...),
+``dtypes.py`` (``minigrad.float32``, ``minigrad.long``, ...), ``device.py`` (``cpu``; ``cuda.py`` says there
+is no GPU), ``ops/`` (every op, one class each),
 ``gradcheck.py`` (finite-difference checks), ``testing.py`` (hypothesis strategies for your own tests),
 ``random.py`` (seeding), ``viz.py`` (the graph as a picture), ``nn/`` (modules, layers, losses,
 initialisers), ``optim/`` (optimizers, schedulers), ``serialization.py`` (``save``/``load``, no pickle).
 """
 
-import numpy as np
-
-from minigrad import autograd, nn, ops, optim, viz
+from minigrad import autograd, cuda, nn, ops, optim, utils, viz
 from minigrad.autograd import (
     AnomalyError,
     Function,
@@ -38,6 +38,7 @@ from minigrad.creation import (
     full,
     full_like,
     linspace,
+    multinomial,
     ones,
     ones_like,
     rand,
@@ -49,7 +50,10 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.device import device
+from minigrad.dtypes import DTYPE_NAMES
 from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.ops import return_types
 from minigrad.random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import Tensor, get_default_dtype, set_default_dtype
@@ -58,8 +62,13 @@ for _name in ops.FUNCTIONS:  # every op function (minigrad.tanh, ...), from the 
     globals()[_name] = getattr(ops, _name)
 del _name
 
-float16, float32, float64 = np.float16, np.float32, np.float64
-int32, int64, bool_ = np.int32, np.int64, np.bool_
+globals().update(DTYPE_NAMES)  # the dtypes by PyTorch's names: minigrad.float32, minigrad.long, minigrad.bool, ...
+
+
+def is_tensor(obj: object) -> bool:
+    """True for a minigrad tensor (``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
 
 __version__ = "0.1.0"
 
@@ -73,14 +82,12 @@ __all__ = [
     "Tensor",
     "arange",
     "autograd",
-    "bool_",
+    "cuda",
+    "device",
     "detect_anomaly",
     "empty",
     "enable_grad",
     "eye",
-    "float16",
-    "float32",
-    "float64",
     "from_numpy",
     "full",
     "full_like",
@@ -89,12 +96,12 @@ __all__ = [
     "grad",
     "gradcheck",
     "initial_seed",
-    "int32",
-    "int64",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_tensor",
     "linspace",
     "load",
+    "multinomial",
     "manual_seed",
     "nn",
     "no_grad",
@@ -107,14 +114,17 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "return_types",
     "save",
     "seed",
     "set_default_dtype",
     "set_grad_enabled",
     "set_rng_state",
     "tensor",
+    "utils",
     "viz",
     "zeros",
     "zeros_like",
+    *DTYPE_NAMES,
     *ops.FUNCTIONS,
 ]

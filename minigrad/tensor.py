@@ -2,9 +2,13 @@
 
 A tensor made by the user is a *leaf*. A tensor made by an op keeps that op's ``ctx`` (``grad_fn``),
 which keeps the op's inputs: that chain is the graph ``backward()`` walks. This file holds what a tensor
-*is*: its data and dtype, its gradient, its place in the graph, its in-place safety, and Python's
-operators. The methods that call an op (``exp``, ``sum``, ``reshape``, ...) are in ``tensor_methods.py``;
-the functions that make tensors (``zeros``, ``randn``, ...) in ``creation.py``; all the math in ``ops/``.
+*is*: its data, dtype and device, its size, its gradient and place in the graph, and Python's operators.
+The methods that call an op (``exp``, ``sum``, ``reshape``, ``to``, ...) are in ``tensor_methods.py``; the
+in-place methods (``add_``, ``x[i] = v``) and their safety checks in ``tensor_inplace.py``; the functions
+that make tensors (``zeros``, ``randn``, ...) in ``creation.py``; all the math in ``ops/``.
+
+As in PyTorch, ``size()`` is a method (``x.size()``, ``x.size(0)``) and ``numel()`` counts the elements;
+``.data`` and ``.grad`` are NumPy arrays.
 """
 
 from __future__ import annotations
@@ -18,24 +22,13 @@ from minigrad import ops as F
 from minigrad.autograd import engine
 from minigrad.autograd.engine import RETAIN_GRAD
 from minigrad.autograd.function import Function, version_counter
-from minigrad.autograd.grad_mode import is_grad_enabled
+from minigrad.device import cpu, device
+from minigrad.dtypes import _Defaults, as_dtype, get_default_dtype, set_default_dtype
+from minigrad.ops.dims import normalize_dim
+from minigrad.tensor_inplace import InPlaceMethods, _data, _key
 from minigrad.tensor_methods import TensorMethods
 
-
-class _Defaults:
-    dtype: np.dtype = np.dtype(np.float32)
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """The floating dtype of tensors made from Python numbers (float32 unless changed, as PyTorch)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"the default dtype must be a floating dtype, got {dtype}")
-    _Defaults.dtype = dtype
-
-
-def get_default_dtype() -> np.dtype:
-    return _Defaults.dtype
+__all__ = ["Tensor", "get_default_dtype", "set_default_dtype"]
 
 
 _GRAD_DTYPES = "f"  # kinds of dtypes that can require grad: floating point only
@@ -43,6 +36,8 @@ _GRAD_DTYPES = "f"  # kinds of dtypes that can require grad: floating point only
 
 def _to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
     """An ndarray from user data: Python floats become the default dtype, NumPy data keeps its dtype."""
+    if dtype is not None:
+        dtype = as_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, np.ndarray | np.generic):
@@ -67,9 +62,62 @@ def _to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
 def _check_grad_dtype(dtype: np.dtype) -> None:
     if dtype.kind not in _GRAD_DTYPES:
         raise RuntimeError(
-            f"only tensors of floating point dtype can require gradients, this one has dtype {dtype}: "
-            "make it float, e.g. Tensor(data, dtype=np.float32, requires_grad=True)"
+            f"Only Tensors of floating point dtype can require gradients, this one has dtype {dtype}: "
+            "make it float, e.g. minigrad.tensor(data, dtype=minigrad.float32, requires_grad=True)"
         )
+
+
+def _operator(op: Any, symbol: str) -> tuple:
+    """``x op y`` and ``y op x`` (the reflected form) for a Python operator, calling ``op``.
+
+    An operand that is not a tensor, a number or an array gets ``NotImplemented``, so Python raises its
+    own TypeError ("unsupported operand type(s) for +: 'Tensor' and 'str'"), as with PyTorch.
+    """
+    apply = op.apply if isinstance(op, type) else op
+
+    def forward(self: Tensor, other: Any) -> Tensor:
+        if type(other) is not Tensor and not isinstance(other, _OPERAND_TYPES):
+            if isinstance(other, list | tuple):  # (Python's fallback would call list.__rmul__: a confusing error)
+                raise TypeError(
+                    f"unsupported operand type(s) for {symbol}: 'Tensor' and '{type(other).__name__}': make it a "
+                    "tensor first, minigrad.tensor(...)"
+                )
+            return NotImplemented
+        return apply(self, other)
+
+    def reflected(self: Tensor, other: Any) -> Tensor:
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
+        return apply(other, self)
+
+    forward.__doc__, reflected.__doc__ = f"x {symbol} y", f"y {symbol} x (y not a tensor)"
+    return forward, reflected
+
+
+def _comparison(ufunc: np.ufunc, logical: str = "") -> Any:
+    """``x < y`` and the other comparisons (``logical``: ``&``, ``|``, ``^``, for bool and integer tensors only).
+
+    A bool tensor without gradient. An operand that is not a tensor, a number or an array gets
+    ``NotImplemented``: ``x == None`` is False and ``x < "a"`` a TypeError, as with PyTorch.
+    """
+
+    def compare(self: Tensor, other: Any) -> Tensor:
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
+        value = _data(other)
+        if logical:
+            for v in (self.data, value):
+                if np.asarray(v).dtype.kind not in "biu":
+                    raise TypeError(
+                        f"{logical} is only implemented on integer and Boolean-type tensors, got {np.asarray(v).dtype}"
+                    )
+        try:
+            return Tensor(ufunc(self.data, value))
+        except ValueError:
+            raise F.arithmetic.broadcast_error(self.data, value) from None
+
+    compare.__doc__ = f"elementwise {ufunc.__name__}: a bool tensor, no gradient"
+    return compare
 
 
 class _Handle:
@@ -83,7 +131,7 @@ class _Handle:
             self._hooks.remove(self._fn)
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, InPlaceMethods):
     """An n-dimensional array that can record the operations applied to it and compute gradients.
 
     Args:
@@ -94,7 +142,8 @@ class Tensor(TensorMethods):
 
     ``.data`` is the NumPy array; ``.grad`` is a NumPy array of the same shape, or None until a
     backward pass reaches the tensor. The op methods (``exp``, ``sum``, ...) come from
-    ``TensorMethods`` (``tensor_methods.py``).
+    ``TensorMethods`` (``tensor_methods.py``), the in-place ones from ``InPlaceMethods``
+    (``tensor_inplace.py``).
     """
 
     __slots__ = (
@@ -114,6 +163,11 @@ class Tensor(TensorMethods):
     __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__ instead of converting the tensor
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if not isinstance(requires_grad, bool | np.bool_):
+            raise TypeError(
+                f"Tensor(data, requires_grad, dtype): requires_grad must be True or False, got {requires_grad!r}. "
+                "(PyTorch's legacy torch.Tensor(2, 3) makes an uninitialised 2x3 tensor: that is minigrad.empty(2, 3).)"
+            )
         array = _to_array(data, dtype)
         if requires_grad:
             _check_grad_dtype(array.dtype)
@@ -166,16 +220,43 @@ class Tensor(TensorMethods):
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's ``size``; PyTorch's ``numel()``). For ``size(d)`` use ``shape[d]``."""
-        return self.data.size
+    def size(self, dim: int | None = None) -> tuple | int:
+        """The shape (``size()``, a tuple), or the length of one dim (``size(0)``, ``size(-1)``), as PyTorch.
+
+        A method, as in PyTorch: NumPy's ``.size`` attribute (the number of elements) is ``numel()``.
+        """
+        if dim is None:
+            return self.data.shape
+        if self.data.ndim == 0:
+            raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
+        return self.data.shape[normalize_dim(dim, self.data.ndim, "size(): argument 'dim'")]
 
     def numel(self) -> int:
+        """The number of elements (NumPy's ``.size``)."""
         return self.data.size
+
+    nelement = numel
 
     def dim(self) -> int:
         return self.data.ndim
+
+    ndimension = dim
+
+    @property
+    def device(self) -> device:
+        """Where the tensor lives: always the CPU (``minigrad.device("cpu")``, printed ``cpu``)."""
+        return cpu
+
+    is_cuda = False
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def element_size(self) -> int:
+        return self.data.itemsize
 
     @property
     def T(self) -> Tensor:
@@ -203,15 +284,15 @@ class Tensor(TensorMethods):
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:
-            raise ValueError(
-                f"a Tensor with {self.data.size} elements cannot be converted to a Python scalar "
-                f"(shape {self.shape}); reduce it first, e.g. .sum() or .mean()"
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar (shape {self.shape}): "
+                "reduce it first, e.g. .sum() or .mean(), or index one element"
             )
         return self.data.item()
 
-    def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (the same memory)."""
-        if self._requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array (the same memory); ``force=True`` allows it on a tensor that requires grad."""
+        if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self.data
 
@@ -232,6 +313,8 @@ class Tensor(TensorMethods):
         return iter(F.unbind(self, 0))
 
     def __bool__(self) -> bool:
+        if self.data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self.data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape}): "
@@ -249,6 +332,25 @@ class Tensor(TensorMethods):
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError(f"only integer tensors of a single element can be used as an index, got {self!r}")
         return int(self.data)
+
+    def __contains__(self, element: Any) -> bool:
+        """``v in x``: whether some element equals ``v`` (as PyTorch)."""
+        if not isinstance(element, _OPERAND_TYPES):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((self.data == _data(element)).any())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a 0-d tensor's value, as PyTorch; other tensors only print whole (``f"{x}"``)."""
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__ (a tensor of shape {self.shape}): format "
+                "one value, e.g. f'{x.item():.4f}' or f'{x[0]:.4f}'"
+            )
+        return str(self)
 
     __hash__ = object.__hash__  # tensors are hashed by identity (``==`` is elementwise)
 
@@ -331,141 +433,19 @@ class Tensor(TensorMethods):
         return _Handle(self._hooks, hook)
 
     # ------------------------------------------------------------------------------------------
-    # In-place changes: they bump the version counter that backward checks
+    # Python's operators. An operand of another type (a str, None, a list) gets NotImplemented, so
+    # Python raises its own TypeError ("unsupported operand type(s) for +: 'Tensor' and 'str'"), as
+    # with PyTorch. Python numbers never upcast a floating tensor (see ops/arithmetic.py).
     # ------------------------------------------------------------------------------------------
 
-    def _check_inplace(self, other: Any = None) -> None:
-        if not is_grad_enabled():
-            return
-        if self._requires_grad and self._ctx is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation. "
-                "Do it under `with minigrad.no_grad():` (as optimizers do), or on a copy (.detach() or .clone())."
-            )
-        if self._requires_grad:
-            raise RuntimeError(
-                f"in-place operation on a tensor that is part of the graph (made by {self._ctx.name()}): "
-                "minigrad does not record in-place ops; compute out of place (y = x + 1), or collect "
-                "per-step values in a list and join them with minigrad.stack / minigrad.cat"
-            )
-        if isinstance(other, Tensor) and other._requires_grad:
-            raise RuntimeError(
-                "in-place operation with an argument that requires grad: minigrad does not record "
-                "in-place ops; compute out of place instead (y = x + w)"
-            )
-
-    def _bump(self) -> Tensor:
-        version_counter(self).bump()
-        return self
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        self._check_inplace(other)
-        value = _data(other)
-        self.data += value if alpha == 1 else alpha * value
-        return self._bump()
-
-    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
-        self._check_inplace(other)
-        value = _data(other)
-        self.data -= value if alpha == 1 else alpha * value
-        return self._bump()
-
-    def mul_(self, other: Any) -> Tensor:
-        self._check_inplace(other)
-        self.data *= _data(other)
-        return self._bump()
-
-    def div_(self, other: Any) -> Tensor:
-        self._check_inplace(other)
-        self.data /= _data(other)
-        return self._bump()
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        self._check_inplace()
-        np.clip(self.data, min, max, out=self.data)
-        return self._bump()
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
-
-    def fill_(self, value: float) -> Tensor:
-        self._check_inplace(value)
-        self.data[...] = _data(value)
-        return self._bump()
-
-    def copy_(self, src: Any) -> Tensor:
-        self._check_inplace(src)
-        self.data[...] = _data(src)
-        return self._bump()
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._check_inplace(value)
-        self.data[_key(key)] = _data(value)
-        self._bump()
-
-    def _inplace_or_new(self, other: Any, op: Callable, inplace: Callable) -> Tensor:
-        """``x += y``: in place on plain tensors; on a tensor in the graph, a new tensor (``x = x + y``).
-
-        Python rebinds the name to what this returns, so ``loss += step_loss`` builds the graph as
-        PyTorch's does; only another name bound to the old tensor keeps the old value.
-        """
-        if is_grad_enabled() and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
-            if self._requires_grad and self._ctx is None:
-                self._check_inplace(other)  # a leaf that requires grad: PyTorch's error
-            return op(self, other)
-        return inplace(other)
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace_or_new(other, F.add, self.add_)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._inplace_or_new(other, F.sub, self.sub_)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._inplace_or_new(other, F.mul, self.mul_)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace_or_new(other, F.div, self.div_)
-
-    # ------------------------------------------------------------------------------------------
-    # Arithmetic operators (Python scalars stay Python scalars: they never upcast a tensor)
-    # ------------------------------------------------------------------------------------------
-
-    def __add__(self, other: Any) -> Tensor:
-        return F.Add.apply(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return F.Add.apply(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return F.Sub.apply(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return F.Sub.apply(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return F.Mul.apply(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return F.Mul.apply(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return F.Div.apply(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return F.Div.apply(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return F.Pow.apply(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return F.Pow.apply(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return F.MatMul.apply(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return F.MatMul.apply(other, self)
+    __add__, __radd__ = _operator(F.Add, "+")
+    __sub__, __rsub__ = _operator(F.Sub, "-")
+    __mul__, __rmul__ = _operator(F.Mul, "*")
+    __truediv__, __rtruediv__ = _operator(F.Div, "/")
+    __floordiv__, __rfloordiv__ = _operator(F.FloorDivide, "//")
+    __mod__, __rmod__ = _operator(F.Remainder, "%")
+    __pow__, __rpow__ = _operator(F.Pow, "**")
+    __matmul__, __rmatmul__ = _operator(F.matmul, "@")
 
     def __neg__(self) -> Tensor:
         return F.Neg.apply(self)
@@ -476,33 +456,23 @@ class Tensor(TensorMethods):
     def __abs__(self) -> Tensor:
         return F.Abs.apply(self)
 
-    # Comparisons: no gradient, a bool tensor.
-    def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _data(other))
-
-    def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _data(other))
-
-    def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _data(other))
-
-    def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _data(other))
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == _data(other))
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != _data(other))
+    # Comparisons and logic: no gradient, a bool (or integer) tensor.
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
+    __eq__ = _comparison(np.equal)  # type: ignore[assignment]
+    __ne__ = _comparison(np.not_equal)  # type: ignore[assignment]
+    __and__ = __rand__ = _comparison(np.bitwise_and, logical="&")
+    __or__ = __ror__ = _comparison(np.bitwise_or, logical="|")
+    __xor__ = __rxor__ = _comparison(np.bitwise_xor, logical="^")
 
     def __invert__(self) -> Tensor:
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(
+                f"~ (operator.invert) is only implemented on integer and Boolean-type tensors, got {self.dtype}"
+            )
         return Tensor(~self.data)
-
-    def __and__(self, other: Any) -> Tensor:
-        return Tensor(self.data & _data(other))
-
-    def __or__(self, other: Any) -> Tensor:
-        return Tensor(self.data | _data(other))
 
     def __getitem__(self, key: Any) -> Tensor:
         return F.Index.apply(self, _key(key))
@@ -512,27 +482,7 @@ class Tensor(TensorMethods):
 # Helpers
 # ------------------------------------------------------------------------------------------------
 
-
-def _data(x: Any) -> Any:
-    """The array behind a tensor, or the value itself."""
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _key(key: Any) -> Any:
-    """An index key with tensors replaced by their arrays (integer or boolean)."""
-    if isinstance(key, Tensor):
-        return _index_array(key)
-    if type(key) is tuple:
-        return tuple(_index_array(k) if isinstance(k, Tensor) else k for k in key)
-    if isinstance(key, list):
-        return np.asarray(key)
-    return key
-
-
-def _index_array(t: Tensor) -> np.ndarray:
-    if t.data.dtype.kind not in "iub":
-        raise IndexError(f"tensors used as indices must be integer or boolean, got dtype {t.data.dtype}")
-    return t.data
-
+_OPERAND_TYPES = (Tensor, int, float, np.ndarray, np.generic)
+"""What Python's operators take besides a tensor (bools are ints). Not lists: PyTorch refuses them too."""
 
 _new = object.__new__

@@ -25,7 +25,7 @@ class OpSpec:
     fn: Callable  # minigrad: (*tensors, **kwargs) -> tensor or tuple of tensors
     ref: Callable  # NumPy: (*arrays, **kwargs) -> array or tuple of arrays
     inputs: st.SearchStrategy  # draws (tuple of float64 arrays, kwargs)
-    grad: bool = True  # differentiable in every input
+    grad: bool = True  # differentiable in every input (False: only the forward and dtype tests apply)
     notes: str = field(default="")
 
 
@@ -234,10 +234,24 @@ def take_args(draw):
 
 @st.composite
 def gather_args(draw):
+    """An index of any size along ``dim`` and at most x's size along the others (PyTorch's rule)."""
     x = draw(arrays(shapes(min_dims=1, max_side=4)))
     axis = draw(st.integers(0, x.ndim - 1))
-    shape = tuple(draw(st.integers(1, 4)) if i == axis else n for i, n in enumerate(x.shape))
+    shape = tuple(draw(st.integers(1, 4)) if i == axis else draw(st.integers(1, n)) for i, n in enumerate(x.shape))
     return (x,), {"dim": axis, "index": draw(index_arrays(x.shape[axis], shape=shape))}
+
+
+@st.composite
+def flat_take_args(draw):
+    x = draw(arrays(shapes(min_dims=1, max_side=4)))
+    return (x,), {"indices": draw(index_arrays(x.size, shape=draw(shapes(max_dims=2, max_side=4))))}
+
+
+@st.composite
+def index_select_args(draw):
+    x = draw(arrays(shapes(min_dims=1, max_side=4)))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    return (x,), {"dim": dim, "index": draw(index_arrays(x.shape[dim], shape=(draw(st.integers(0, 5)),)))}
 
 
 @st.composite
@@ -245,6 +259,101 @@ def where_args(draw):
     sc, sa, sb = draw(broadcastable_shapes(3))
     cond = np.asarray(draw(arrays(sc)) > 0)
     return (draw(arrays(sa)), draw(arrays(sb))), {"condition": cond}
+
+
+@st.composite
+def distinct_values(draw, min_dims: int = 0, max_side: int = 4):
+    """One array without ties (sorting, medians and maxima are differentiable there): a shuffled grid of
+    values 0.25 apart, each moved by less than 0.1, so any two differ by more than 0.05."""
+    shape = draw(shapes(min_dims=min_dims, max_side=max_side))
+    n = int(np.prod(shape))
+    order = np.array(draw(st.permutations(range(n))), dtype=float)
+    jitter = draw(arrays((n,), min_value=0.0, max_value=0.1))
+    return (0.25 * order - 0.125 * n + jitter).reshape(shape)
+
+
+@st.composite
+def one_dim(draw, keepdim: bool = True):
+    """An array without ties, one dim, and keepdim."""
+    x = draw(distinct_values(min_dims=1))
+    kwargs = {"dim": draw(st.integers(-x.ndim, x.ndim - 1))}
+    if keepdim:
+        kwargs["keepdim"] = draw(st.booleans())
+    return (x,), kwargs
+
+
+@st.composite
+def sort_args(draw):
+    (x,), kwargs = draw(one_dim(keepdim=False))
+    return (x,), {**kwargs, "descending": draw(st.booleans())}
+
+
+@st.composite
+def topk_args(draw):
+    (x,), kwargs = draw(one_dim(keepdim=False))
+    k = draw(st.integers(0, x.shape[kwargs["dim"]]))
+    return (x,), {**kwargs, "k": k, "largest": draw(st.booleans())}
+
+
+@st.composite
+def masked_fill_args(draw):
+    """x, a 0-d value (a tensor: its gradient is checked too), and a bool mask broadcasting to x."""
+    x = draw(arrays(shapes(min_dims=1)))
+    mask_shape = x.shape[draw(st.integers(0, x.ndim)) :]  # a suffix of x's shape: it broadcasts
+    mask = np.array(draw(st.lists(st.booleans(), min_size=int(np.prod(mask_shape)), max_size=int(np.prod(mask_shape)))))
+    return (x, draw(arrays(()))), {"mask": mask.reshape(mask_shape)}
+
+
+@st.composite
+def repeat_args(draw):
+    x = draw(arrays(shapes(max_dims=2, max_side=3)))
+    extra = draw(st.integers(0, 1))
+    return (x,), {"repeats": tuple(draw(st.integers(1, 3)) for _ in range(x.ndim + extra))}
+
+
+@st.composite
+def repeat_interleave_args(draw):
+    x = draw(arrays(shapes(min_dims=1, max_dims=2, max_side=3)))
+    dim = draw(st.none() | st.integers(-x.ndim, x.ndim - 1))
+    n = x.size if dim is None else x.shape[dim]
+    repeats = draw(st.integers(0, 3) | st.lists(st.integers(0, 3), min_size=n, max_size=n).map(np.array))
+    return (x,), {"repeats": repeats, "dim": dim}
+
+
+@st.composite
+def remainder_pair(draw):
+    """a % b with b in [0.5, 2] and a/b away from whole numbers (the steps of the remainder)."""
+    shape = draw(shapes())
+    b = draw(arrays(shape, min_value=0.5, max_value=2.0))
+    fraction = draw(arrays(shape, min_value=0.1, max_value=0.9))
+    whole = draw(arrays(shape, min_value=-3, max_value=3)).round()
+    return ((whole + fraction) * b, b), {}
+
+
+def _lower_median(x, dim=None, keepdim=False):
+    if dim is None:
+        return np.sort(x.ravel())[(x.size - 1) // 2]
+    picked = np.take(np.sort(x, axis=dim), [(x.shape[dim] - 1) // 2], axis=dim)
+    return picked if keepdim else np.squeeze(picked, dim)
+
+
+def _np_sort(x, dim, descending):
+    out = np.sort(x, axis=dim)
+    return np.flip(out, dim) if descending else out
+
+
+def _np_topk(x, dim, k, largest):
+    ordered = _np_sort(x, dim, largest)
+    return np.take(ordered, np.arange(k), axis=dim)
+
+
+def _np_repeat_interleave(x, repeats, dim):
+    return np.repeat(x.ravel() if dim is None else x, repeats, axis=0 if dim is None else dim)
+
+
+def _np_gather(x, dim, index):
+    part = x[tuple(slice(0, n) if d != dim else slice(None) for d, n in enumerate(index.shape))]
+    return np.take_along_axis(part, index, axis=dim)
 
 
 def _softmax(x, axis):
@@ -284,6 +393,8 @@ OPS = [
     OpSpec("rsub", lambda a: 1.5 - a, lambda a: 1.5 - a, unary()),
     OpSpec("rdiv", lambda a: 1.5 / a, lambda a: 1.5 / a, unary(away_from=(0.0,))),
     OpSpec("neg", lambda a: -a, np.negative, unary()),
+    OpSpec("remainder", lambda a, b: a % b, np.remainder, remainder_pair()),
+    OpSpec("floor_divide", lambda a, b: a // b, np.floor_divide, binary(lo_b=0.5, hi_b=2.0), grad=False),
     # unary math and activations
     OpSpec("exp", minigrad.exp, np.exp, unary()),
     OpSpec("log", minigrad.log, np.log, unary(0.2, 3.0)),
@@ -301,6 +412,8 @@ OPS = [
         unary(away_from=(-0.5, 0.5)),
     ),
     OpSpec("clip_low", lambda a: a.clamp(min=0.3), lambda a: np.maximum(a, 0.3), unary(away_from=(0.3,))),
+    OpSpec("clamp_min", lambda a: a.clamp_min(-0.2), lambda a: np.maximum(a, -0.2), unary(away_from=(-0.2,))),
+    OpSpec("clamp_max", lambda a: a.clamp_max(0.4), lambda a: np.minimum(a, 0.4), unary(away_from=(0.4,))),
     OpSpec("maximum", minigrad.maximum, np.maximum, separated_pair()),
     OpSpec("minimum", minigrad.minimum, np.minimum, separated_pair()),
     OpSpec(
@@ -309,12 +422,45 @@ OPS = [
         lambda a, b, condition: np.where(condition, a, b),
         where_args(),
     ),
+    OpSpec(
+        "masked_fill",
+        lambda x, value, mask: x.masked_fill(mask, value),
+        lambda x, value, mask: np.where(mask, value, x),
+        masked_fill_args(),
+    ),
     OpSpec("clone", minigrad.clone, np.copy, unary()),
     # reductions
     OpSpec("sum", lambda x, axis, keepdims: x.sum(axis, keepdims), np.sum, reduction()),
     OpSpec("mean", lambda x, axis, keepdims: x.mean(axis, keepdims), np.mean, reduction()),
-    OpSpec("max", lambda x, axis, keepdims: x.max(axis, keepdims), np.max, reduction(distinct=True)),
-    OpSpec("min", lambda x, axis, keepdims: x.min(axis, keepdims), np.min, reduction(distinct=True)),
+    OpSpec("max", lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, reduction(distinct=True)),
+    OpSpec("min", lambda x, axis, keepdims: x.min(axis=axis, keepdims=keepdims), np.min, reduction(distinct=True)),
+    OpSpec(
+        "max_dim",
+        lambda x, dim, keepdim: x.max(dim, keepdim).values,
+        lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
+        one_dim(),
+    ),
+    OpSpec(
+        "min_dim",
+        lambda x, dim, keepdim: minigrad.min(x, dim=dim, keepdim=keepdim).values,
+        lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
+        one_dim(),
+    ),
+    # ordering
+    OpSpec(
+        "sort",
+        lambda x, dim, descending: x.sort(dim, descending).values,
+        _np_sort,
+        sort_args(),
+    ),
+    OpSpec(
+        "topk",
+        lambda x, dim, k, largest: x.topk(k, dim, largest).values,
+        _np_topk,
+        topk_args(),
+    ),
+    OpSpec("median", lambda x: x.median(), _lower_median, _no_kwargs(st.tuples(distinct_values()))),
+    OpSpec("median_dim", lambda x, dim, keepdim: x.median(dim, keepdim).values, _lower_median, one_dim()),
     OpSpec(
         "var",
         lambda x, axis, keepdims: x.var(axis, keepdims),
@@ -342,6 +488,20 @@ OPS = [
     OpSpec("permute", lambda x, axes: x.permute(axes), np.transpose, permute_args()),
     OpSpec("transpose", lambda x, dim0, dim1: x.transpose(dim0, dim1), _np_transpose, two_axes()),
     OpSpec("T", lambda x: x.T, lambda x: x.T, unary()),
+    OpSpec("t", lambda x: x.t(), lambda x: x.T, _no_kwargs(st.tuples(arrays(shapes(max_dims=2))))),
+    OpSpec(
+        "contiguous",
+        lambda x: x.t().contiguous(),
+        lambda x: np.array(x.T, order="C"),
+        _no_kwargs(st.tuples(arrays(shapes(max_dims=2)))),
+    ),
+    OpSpec("repeat", lambda x, repeats: x.repeat(*repeats), lambda x, repeats: np.tile(x, repeats), repeat_args()),
+    OpSpec(
+        "repeat_interleave",
+        lambda x, repeats, dim: x.repeat_interleave(repeats, dim),
+        _np_repeat_interleave,
+        repeat_interleave_args(),
+    ),
     OpSpec("squeeze", lambda x, dim: x.squeeze(dim), _np_squeeze, squeeze_args()),
     OpSpec("unsqueeze", lambda x, dim: x.unsqueeze(dim), lambda x, dim: np.expand_dims(x, dim), unsqueeze_args()),
     OpSpec("expand", lambda x, shape: x.expand(shape), np.broadcast_to, expand_args()),
@@ -378,11 +538,13 @@ OPS = [
         lambda x, indices, axis: np.take(x, indices, axis=axis),
         take_args(),
     ),
+    OpSpec("gather", lambda x, dim, index: x.gather(dim, index), _np_gather, gather_args()),
+    OpSpec("take_flat", lambda x, indices: x.take(indices), lambda x, indices: np.take(x, indices), flat_take_args()),
     OpSpec(
-        "gather",
-        lambda x, dim, index: x.gather(dim, index),
-        lambda x, dim, index: np.take_along_axis(x, index, axis=dim),
-        gather_args(),
+        "index_select",
+        lambda x, dim, index: x.index_select(dim, index),
+        lambda x, dim, index: np.take(x, index, axis=dim),
+        index_select_args(),
     ),
 ]
 

@@ -113,7 +113,7 @@ def _build(steps, used):
             elif kind == "binary":
                 try:
                     values.append(BINARY[name](a, b))
-                except ValueError:  # shapes that do not broadcast: use a with itself (fan-out)
+                except RuntimeError:  # shapes that do not broadcast: use a with itself (fan-out)
                     values.append(BINARY[name](a, a))
             elif a.ndim and a.shape[0] > 1 and kind == "split":
                 values.extend(minigrad.split(a, 1, dim=0)[:-1])  # the last piece is left unused

@@ -176,10 +176,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, *, generator: Generator | Non
     """
     if tensor.ndim < 2:
         raise ValueError(f"Only tensors with 2 or more dimensions are supported, got {tuple(tensor.shape)}")
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = tensor.numel() // rows
     flat = numpy_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T  # (cols, rows): QR needs at least as many rows as columns

@@ -9,13 +9,15 @@ printed tree, with PyTorch's names (``encoder.layers.0.weight``).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from minigrad.autograd import no_grad
+from minigrad.device import as_device
 from minigrad.tensor import Tensor
+from minigrad.tensor_methods import _HALF, _to_args
 
 __all__ = ["Module", "Parameter"]
 
@@ -287,18 +289,24 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert every floating parameter and buffer (and gradient) to ``dtype``, in place; returns self.
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``Module.to``: ``to(dtype)``, ``to("cpu")``, ``to(device, dtype)``, ``to(tensor)``, or keywords.
 
-        The Parameter objects stay the same (their ``.data`` is replaced): build the optimizer after this.
+        Every floating parameter and buffer (and gradient) is converted to a floating ``dtype`` in place;
+        a device must be the CPU (where everything is). Returns self. The Parameter objects stay the same
+        (their ``.data`` is replaced), so an optimizer built before still holds them.
         """
-        dtype = np.dtype(dtype)
-        for module in self.modules():
-            for t in list(module._parameters.values()) + list(module._buffers.values()):
-                if t is not None and t.data.dtype.kind == "f":
-                    t.data = t.data.astype(dtype)
-                    if t.grad is not None:
-                        t.grad = t.grad.astype(dtype)
+        kwargs.pop("non_blocking", None)
+        dtype, _ = _to_args("Module.to", args, kwargs)
+        if dtype is not None and dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+        if dtype is not None:
+            for module in self.modules():
+                for t in list(module._parameters.values()) + list(module._buffers.values()):
+                    if t is not None and t.data.dtype.kind == "f":
+                        t.data = t.data.astype(dtype)
+                        if t.grad is not None:
+                            t.grad = t.grad.astype(dtype)
         return self
 
     def double(self) -> Module:
@@ -306,6 +314,17 @@ class Module:
 
     def float(self) -> Module:
         return self.to(np.float32)
+
+    def half(self) -> Module:
+        raise NotImplementedError(_HALF)
+
+    def cpu(self) -> Module:
+        """This module: everything is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        as_device("cuda" if device is None else device)  # raises: there is no GPU
+        return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters: to None (default), or to zeros in place."""
@@ -364,6 +383,11 @@ class Module:
             RuntimeError: listing every missing key, every unexpected key (when strict) and every shape
                 mismatch (with both shapes). Nothing is copied when it raises.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"Expected state_dict to be dict-like, got {type(state_dict)}. Pass a mapping from names to "
+                "values, such as model.state_dict() or dict(pairs)."
+            )
         own = self._state_entries()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]

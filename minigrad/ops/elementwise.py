@@ -1,8 +1,12 @@
-"""Elementwise ops: arithmetic, the activations of the course, and a few more.
+"""Elementwise ops: the math and activations of the course, clamping, selections, casts.
 
 Each op is one ``Function``: ``forward`` computes the value, ``backward`` right below it multiplies the
 incoming gradient ``g`` by the local derivative, written once as a comment. Binary ops return gradients
-of the broadcast shape; the engine sums them back to each input's shape.
+of the broadcast shape; the engine sums them back to each input's shape. Arithmetic (+ - * / **) is in
+``arithmetic.py``, with the type promotion that two-input ops here share (``promote``).
+
+As in PyTorch, the floating-point functions (exp, log, sqrt, sin, cos, tanh, sigmoid) of an integer or
+bool tensor give the default floating dtype (``floating``), not NumPy's float64.
 """
 
 from __future__ import annotations
@@ -11,142 +15,57 @@ from typing import Any
 
 import numpy as np
 
+import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
+from minigrad.dtypes import _Defaults
+from minigrad.ops.arithmetic import promote, result_dtype
 
 __all__ = [
     "Abs",
-    "Add",
     "Cast",
     "Clip",
     "Clone",
     "Cos",
-    "Div",
     "Exp",
     "Log",
+    "MaskedFill",
     "Maximum",
     "Minimum",
-    "Mul",
-    "Neg",
-    "Pow",
     "Relu",
     "Sigmoid",
     "Sin",
     "Sqrt",
-    "Sub",
     "Tanh",
     "Where",
     "abs",
-    "add",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "clone",
     "cos",
-    "div",
     "exp",
     "log",
+    "masked_fill",
     "maximum",
     "minimum",
-    "mul",
-    "neg",
-    "pow",
     "relu",
     "sigmoid",
     "sin",
     "sqrt",
-    "sub",
     "tanh",
     "where",
 ]
 
 
-# ------------------------------------------------------------------------------------------------
-# Arithmetic
-# ------------------------------------------------------------------------------------------------
+def as_array(value: Any) -> np.ndarray:
+    """The array behind a tensor, or ``value`` as an array (a mask, a condition, an index)."""
+    return value.data if isinstance(value, minigrad.Tensor) else np.asarray(value)
 
 
-class Add(Function):
-    """a + b"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return a + b
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, g  # d(a+b)/da = 1, d(a+b)/db = 1
-
-
-class Sub(Function):
-    """a - b"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return a - b
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, -g if ctx.needs_input_grad[1] else None  # d(a-b)/da = 1, d(a-b)/db = -1
-
-
-class Mul(Function):
-    """a * b"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a * b
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        da = g * b if ctx.needs_input_grad[0] else None  # d(ab)/da = b
-        db = g * a if ctx.needs_input_grad[1] else None  # d(ab)/db = a
-        return da, db
-
-
-class Div(Function):
-    """a / b"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a / b
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        da = g / b if ctx.needs_input_grad[0] else None  # d(a/b)/da = 1/b
-        db = -g * a / (b * b) if ctx.needs_input_grad[1] else None  # d(a/b)/db = -a/b^2
-        return da, db
-
-
-class Neg(Function):
-    """-x"""
-
-    @staticmethod
-    def forward(ctx, x):
-        return -x
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g  # d(-x)/dx = -1
-
-
-class Pow(Function):
-    """a ** b, with a tensor or a constant on either side"""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = a**b
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        da = g * b * a ** (b - 1) if ctx.needs_input_grad[0] else None  # d a^b/da = b a^(b-1)
-        db = g * out * np.log(a) if ctx.needs_input_grad[1] else None  # d a^b/db = a^b ln a
-        return da, db
+def floating(x: np.ndarray) -> np.ndarray:
+    """``x``, converted to the default floating dtype if it holds integers or bools."""
+    return x if x.dtype.kind == "f" else x.astype(_Defaults.dtype)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -159,6 +78,7 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = np.exp(x)
         ctx.save_for_backward(out)
         return out
@@ -174,6 +94,7 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.log(x)
 
@@ -188,6 +109,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -203,6 +125,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.sin(x)
 
@@ -217,6 +140,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.cos(x)
 
@@ -250,6 +174,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -271,6 +196,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
+        x = floating(x)
         out = stable_sigmoid(x)
         ctx.save_for_backward(out)
         return out
@@ -297,10 +223,13 @@ class Relu(Function):
 
 
 class Clip(Function):
-    """min(max(x, low), high); either bound may be None (PyTorch's clamp)"""
+    """min(max(x, low), high); either bound may be None (PyTorch's clamp; low > high gives high everywhere)"""
 
     @staticmethod
     def forward(ctx, x, low=None, high=None):
+        for bound in (low, high):
+            if bound is not None:
+                x, _ = promote(x, bound)  # an integer tensor clamped to 0.5 becomes floating, as in PyTorch
         ctx.save_for_backward(x)
         ctx.low, ctx.high = low, high
         return np.clip(x, low, high)
@@ -322,10 +251,11 @@ class Clip(Function):
 
 
 class Maximum(Function):
-    """elementwise max(a, b); a tie sends half the gradient to each (as PyTorch)"""
+    """elementwise max(a, b); a tie sends half the gradient to each (as PyTorch); NaN wins"""
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return np.maximum(a, b)
 
@@ -339,10 +269,11 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-    """elementwise min(a, b); a tie sends half the gradient to each (as PyTorch)"""
+    """elementwise min(a, b); a tie sends half the gradient to each (as PyTorch); NaN wins"""
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return np.minimum(a, b)
 
@@ -356,12 +287,14 @@ class Minimum(Function):
 
 
 class Where(Function):
-    """where(condition, a, b): a where the condition holds, b elsewhere"""
+    """where(condition, a, b): a where the (bool) condition holds, b elsewhere"""
 
     @staticmethod
     def forward(ctx, condition, a, b):
-        condition = np.asarray(condition, dtype=bool)
         ctx.save_for_backward(condition)
+        if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):  # two numbers: PyTorch's dtype
+            return np.where(condition, a, b).astype(result_dtype(a, b))
+        a, b = promote(a, b)
         return np.where(condition, a, b)
 
     @staticmethod
@@ -370,6 +303,22 @@ class Where(Function):
         da = np.where(condition, g, 0) if ctx.needs_input_grad[1] else None  # d/da = 1 where condition
         db = np.where(condition, 0, g) if ctx.needs_input_grad[2] else None  # d/db = 1 elsewhere
         return None, da, db
+
+
+class MaskedFill(Function):
+    """x with ``value`` where ``mask`` is true (x keeps its dtype; the mask broadcasts)"""
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.save_for_backward(mask)
+        return np.where(mask, np.asarray(value).astype(x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        dx = np.where(mask, 0, g) if ctx.needs_input_grad[0] else None  # d out/dx = 1 where not filled
+        dvalue = np.where(mask, g, 0) if ctx.needs_input_grad[2] else None  # d out/d value = 1 where filled
+        return dx, None, dvalue
 
 
 class Cast(Function):
@@ -400,30 +349,6 @@ class Clone(Function):
 # ------------------------------------------------------------------------------------------------
 # The functions users call
 # ------------------------------------------------------------------------------------------------
-
-
-def add(a: Any, b: Any) -> Any:
-    return Add.apply(a, b)
-
-
-def sub(a: Any, b: Any) -> Any:
-    return Sub.apply(a, b)
-
-
-def mul(a: Any, b: Any) -> Any:
-    return Mul.apply(a, b)
-
-
-def div(a: Any, b: Any) -> Any:
-    return Div.apply(a, b)
-
-
-def neg(x: Any) -> Any:
-    return Neg.apply(x)
-
-
-def pow(a: Any, b: Any) -> Any:
-    return Pow.apply(a, b)
 
 
 def exp(x: Any) -> Any:
@@ -462,29 +387,88 @@ def relu(x: Any) -> Any:
     return Relu.apply(x)
 
 
-def clip(x: Any, min: float | None = None, max: float | None = None) -> Any:
-    """Clamp ``x`` into [min, max] (``clamp`` is the same function, PyTorch's name)."""
+def clip(x: Any, min: Any = None, max: Any = None) -> Any:
+    """Clamp ``x`` into [min, max] (``clamp`` is the same function, PyTorch's name).
+
+    A bound may be a number or a tensor that broadcasts against ``x`` (no gradient flows to a bound).
+    With ``min > max`` every element becomes ``max``, as in PyTorch.
+    """
     if min is None and max is None:
-        raise ValueError("clip needs at least one of min and max")
-    return Clip.apply(x, min, max)
+        raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+    return Clip.apply(x, _bound(min, "min"), _bound(max, "max"))
 
 
 clamp = clip
 
 
+def clamp_min(x: Any, min: Any) -> Any:
+    """``max(x, min)`` elementwise (``clamp(x, min=min)``)."""
+    return clip(x, min, None)
+
+
+def clamp_max(x: Any, max: Any) -> Any:
+    """``min(x, max)`` elementwise (``clamp(x, max=max)``)."""
+    return clip(x, None, max)
+
+
+def _bound(value: Any, name: str) -> Any:
+    """A clamp bound as a number or an array (a tensor bound carries no gradient here: refuse one that needs it)."""
+    if value is None or type(value) in (float, int):
+        return value
+    if getattr(value, "requires_grad", False):
+        raise NotImplementedError(
+            f"clamp: a {name} bound that requires grad is not supported (no gradient flows to a bound); "
+            f"pass {name}.detach(), or write minigrad.maximum/minimum to differentiate through it"
+        )
+    value = as_array(value)
+    if value.dtype.kind not in "fiub":
+        raise TypeError(
+            f"clamp: {name} must be a number or a tensor, got {type(value).__name__} of dtype {value.dtype}"
+        )
+    return value
+
+
 def maximum(a: Any, b: Any) -> Any:
+    """Elementwise max of two tensors (``minigrad.max(a, b)`` with a tensor ``b`` is the same)."""
     return Maximum.apply(a, b)
 
 
 def minimum(a: Any, b: Any) -> Any:
+    """Elementwise min of two tensors (``minigrad.min(a, b)`` with a tensor ``b`` is the same)."""
     return Minimum.apply(a, b)
 
 
 def where(condition: Any, a: Any, b: Any) -> Any:
-    """``a`` where ``condition`` is true, ``b`` elsewhere (broadcasting all three)."""
-    if hasattr(condition, "data") and not isinstance(condition, np.ndarray):
-        condition = condition.data
+    """``a`` where ``condition`` is true, ``b`` elsewhere (broadcasting all three; the condition is bool)."""
+    condition = as_array(condition)
+    if condition.dtype != np.bool_:
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}: "
+            "compare to make one, e.g. where(x > 0, a, b), or convert it with .bool()"
+        )
     return Where.apply(condition, a, b)
+
+
+def masked_fill(x: Any, mask: Any, value: Any) -> Any:
+    """``x`` with ``value`` (a number or a 0-d tensor) where the bool ``mask`` is true, as ``Tensor.masked_fill``.
+
+    The mask broadcasts against ``x``; a tensor ``value`` gets the gradient of the filled positions.
+    """
+    mask = as_array(mask)
+    if mask.dtype != np.bool_:
+        raise RuntimeError(
+            f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}: "
+            "make one with a comparison (x == 0) or .bool()"
+        )
+    if isinstance(value, minigrad.Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+    elif type(value) not in (float, int, bool) and not isinstance(value, np.number | np.bool_):
+        raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
+    return MaskedFill.apply(x, mask, value)
 
 
 def clone(x: Any) -> Any:

@@ -11,14 +11,16 @@ from typing import Any
 
 import numpy as np
 
+import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function, IndexGrad
-from minigrad.ops.reduce import normalize_axis
+from minigrad.ops.dims import normalize_dim
 
 __all__ = [
     "Gather",
     "Index",
     "Take",
     "gather",
+    "index_select",
     "take",
 ]
 
@@ -41,7 +43,10 @@ class Index(Function):
     def forward(ctx, x, key):
         ctx.key = key
         ctx.repeats = not is_basic_index(key)  # integer arrays may pick one element twice
-        return x[key]
+        try:
+            return x[key]
+        except IndexError as error:
+            raise IndexError(_index_error(str(error), key)) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -71,40 +76,81 @@ class Gather(Function):
         grid = list(np.ix_(*[np.arange(n) for n in index.shape]))
         grid[axis] = index
         ctx.key = tuple(grid)
-        return np.take_along_axis(x, index, axis=axis)
+        return x[ctx.key]  # out has index's shape (np.take_along_axis would broadcast a smaller index)
 
     @staticmethod
     def backward(ctx, g):
         return IndexGrad(ctx.key, g, accumulate=True), None, None  # repeated positions add up
 
 
+def _index_error(message: str, key: Any) -> str:
+    """NumPy's indexing error in PyTorch's words."""
+    if "out of bounds" in message:
+        return message.replace("for axis", "for dimension")
+    parts = key if type(key) is tuple else (key,)
+    for k in parts:
+        kind = getattr(k, "dtype", None)
+        if isinstance(k, float | np.floating) or (kind is not None and kind.kind not in "iub"):
+            got = type(k).__name__ if kind is None else f"an array of dtype {kind}"
+            return (
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices "
+                f"(got {got})"
+            )
+    return message
+
+
 def _index_array(indices: Any, what: str) -> np.ndarray:
-    indices = np.asarray(getattr(indices, "data", indices))
+    indices = indices.data if isinstance(indices, minigrad.Tensor) else np.asarray(indices)
     if indices.dtype.kind not in "iu":
-        raise TypeError(f"{what} expects integer indices, got dtype {indices.dtype}")
+        raise IndexError(f"{what}(): Expected dtype int64 for index, got {indices.dtype}")
     return indices
 
 
-def take(x: Any, indices: Any, axis: int = 0) -> Any:
-    """Pick the slices at ``indices`` along ``axis`` (an embedding lookup: ``take(weight, ids, 0)``)."""
-    (axis,) = normalize_axis(axis, x.ndim)
+def take(x: Any, indices: Any, axis: int | None = None) -> Any:
+    """The elements of the flattened ``x`` at ``indices`` (``torch.take``, ``np.take``), or with ``axis`` the
+    slices at ``indices`` along it (an embedding lookup: ``take(weight, ids, 0)``); negative indices count
+    from the end."""
     indices = _index_array(indices, "take")
-    n = x.shape[axis]
+    if axis is None:
+        x = x.reshape(-1)
+        axis = 0
+    else:
+        axis = normalize_dim(axis, x.ndim, "take(): argument 'axis'")
+    n = x.shape[axis] if x.ndim else 1
     if indices.size and (indices.max() >= n or indices.min() < -n):
+        bad = int(indices.max() if indices.max() >= n else indices.min())
         raise IndexError(
-            f"take: index {int(indices.max() if indices.max() >= n else indices.min())} is out of range "
-            f"for axis {axis} of length {n}"
+            f"take: out of range: tried to access index {bad} on a tensor of {n} elements along dimension {axis}"
         )
-    return Take.apply(x, indices, axis)
+    return Take.apply(x if x.ndim else x.reshape(1), indices, axis)
+
+
+def index_select(x: Any, dim: int, index: Any) -> Any:
+    """The slices of ``x`` at the 1-D ``index`` along ``dim`` (PyTorch's ``index_select``)."""
+    index = _index_array(index, "index_select")
+    if index.ndim > 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {index.shape}")
+    return take(x, index, normalize_dim(dim, x.ndim, "index_select(): argument 'dim'"))
 
 
 def gather(x: Any, dim: int, index: Any) -> Any:
-    """PyTorch's ``gather(input, dim, index)``: pick along ``dim`` at ``index`` (same number of axes)."""
-    (axis,) = normalize_axis(dim, x.ndim)
+    """PyTorch's ``gather(input, dim, index)``: ``out[i][j] = x[i][index[i][j]]`` for dim 1 (same number of
+    dims; indices in ``[0, x.shape[dim])``)."""
+    axis = normalize_dim(dim, x.ndim, "gather(): argument 'dim'")
     index = _index_array(index, "gather")
     if index.ndim != x.ndim:
-        raise ValueError(
-            f"gather: index has {index.ndim} dimensions (shape {index.shape}) but the input has {x.ndim} "
-            f"(shape {x.shape}); they must have the same number"
+        raise RuntimeError(
+            f"Index tensor must have the same number of dimensions as input tensor: index has {index.ndim} "
+            f"(shape {index.shape}), the input {x.ndim} (shape {x.shape})"
         )
+    for d, (i, n) in enumerate(zip(index.shape, x.shape)):
+        if d != axis and i > n:
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index {list(index.shape)} to be smaller than "
+                f"self {list(x.shape)} apart from dimension {axis}"
+            )
+    n = x.shape[axis] if x.ndim else 1
+    if index.size and (index.min() < 0 or index.max() >= n):
+        bad = int(index.min() if index.min() < 0 else index.max())
+        raise RuntimeError(f"gather(): index {bad} is out of bounds for dimension {axis} with size {n}")
     return Gather.apply(x, axis, index)

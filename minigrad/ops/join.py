@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
+import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
-from minigrad.ops.reduce import normalize_axis
+from minigrad.ops.arithmetic import _RANK
+from minigrad.ops.dims import as_int, normalize_dim, normalize_shape
 
 __all__ = [
     "Cat",
@@ -107,25 +109,49 @@ class Pad(Function):
 # ------------------------------------------------------------------------------------------------
 
 
-def _check_same_ndim(xs: Sequence, what: str) -> None:
-    if len(xs) == 0:
-        raise ValueError(f"{what} expects a non-empty sequence of tensors")
-    shapes = [np.shape(getattr(x, "data", x)) for x in xs]
-    if len({len(s) for s in shapes}) != 1:
-        raise ValueError(f"{what}: all tensors need the same number of dimensions, got shapes {shapes}")
+def _arrays(tensors: Any, what: str) -> list:
+    """The arrays of a non-empty sequence of tensors (or arrays) to join."""
+    if isinstance(tensors, minigrad.Tensor | np.ndarray) or not isinstance(tensors, Sequence):
+        raise TypeError(
+            f"{what}(): argument 'tensors' must be a list or tuple of tensors, not {type(tensors).__name__}"
+        )
+    if len(tensors) == 0:
+        if what == "cat":  # (PyTorch's types: ValueError here, RuntimeError for stack)
+            raise ValueError("cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{what} expects a non-empty TensorList")
+    return [t.data if isinstance(t, minigrad.Tensor) else np.asarray(t) for t in tensors]
+
+
+def _common_dtype(tensors: list, arrays: list) -> list:
+    """The tensors, converted to PyTorch's common dtype where they differ (float32 with int64 is float32)."""
+    dtypes = {a.dtype for a in arrays}
+    if len(dtypes) == 1:
+        return tensors
+    rank = max(_RANK[d.kind] for d in dtypes)
+    dtype = np.result_type(*[d for d in dtypes if _RANK[d.kind] == rank])  # the highest kind decides
+    return [t.to(dtype) if isinstance(t, minigrad.Tensor) else np.asarray(t, dtype=dtype) for t in tensors]
 
 
 def cat(tensors: Sequence, axis: int = 0, *, dim: int | None = None) -> Any:
     """Join tensors along an existing axis (``concatenate`` is the same function)."""
-    tensors = list(tensors)
-    _check_same_ndim(tensors, "cat")
-    ndim = np.ndim(getattr(tensors[0], "data", tensors[0]))
-    (axis,) = normalize_axis(axis if dim is None else dim, ndim)
-    shapes = [np.shape(getattr(x, "data", x)) for x in tensors]
-    for s in shapes:
-        if s[:axis] + s[axis + 1 :] != shapes[0][:axis] + shapes[0][axis + 1 :]:
-            raise ValueError(f"cat: shapes {shapes} differ outside the joining axis {axis}")
-    return Cat.apply(*tensors, axis=axis)
+    arrays = _arrays(tensors, "cat")
+    ndims = [a.ndim for a in arrays]
+    if len(set(ndims)) != 1 or ndims[0] == 0:
+        other = next((n for n in ndims if n != ndims[0]), ndims[0])
+        raise RuntimeError(
+            f"Tensors must have same number of dimensions: got {ndims[0]} and {other} "
+            f"(shapes {[a.shape for a in arrays]}); zero-dimensional tensors cannot be concatenated"
+        )
+    axis = normalize_dim(axis if dim is None else dim, ndims[0], "cat(): argument 'dim'")
+    first = arrays[0].shape
+    for k, a in enumerate(arrays):
+        for d, (n, m) in enumerate(zip(first, a.shape)):
+            if d != axis and n != m:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size {n} but got size {m} "
+                    f"for tensor number {k} in the list (shapes {[a.shape for a in arrays]})."
+                )
+    return Cat.apply(*_common_dtype(list(tensors), arrays), axis=axis)
 
 
 concatenate = cat
@@ -133,13 +159,15 @@ concatenate = cat
 
 def stack(tensors: Sequence, axis: int = 0, *, dim: int | None = None) -> Any:
     """Join tensors of one shape along a new axis."""
-    tensors = list(tensors)
-    _check_same_ndim(tensors, "stack")
-    shapes = [np.shape(getattr(x, "data", x)) for x in tensors]
-    if len(set(shapes)) != 1:
-        raise ValueError(f"stack expects each tensor to be equal size, but got shapes {shapes}")
-    (axis,) = normalize_axis(axis if dim is None else dim, len(shapes[0]) + 1)
-    return Stack.apply(*tensors, axis=axis)
+    arrays = _arrays(tensors, "stack")
+    for k, a in enumerate(arrays):
+        if a.shape != arrays[0].shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(arrays[0].shape)} at entry 0 and "
+                f"{list(a.shape)} at entry {k}"
+            )
+    axis = normalize_dim(axis if dim is None else dim, arrays[0].ndim + 1, "stack(): argument 'dim'")
+    return Stack.apply(*_common_dtype(list(tensors), arrays), axis=axis)
 
 
 def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
@@ -148,30 +176,40 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
     PyTorch's meaning: an int is the size of each piece (NumPy's ``np.split`` takes the number of
     pieces; that is ``chunk`` here).
     """
-    (axis,) = normalize_axis(dim, x.ndim)
-    n = x.shape[axis]
-    if isinstance(split_size_or_sections, int | np.integer):
-        size = int(split_size_or_sections)
-        if size <= 0:
-            raise ValueError(f"split size must be positive, got {size}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else [])
-    else:
-        sizes = [int(s) for s in split_size_or_sections]
+    axis = normalize_dim(dim, x.ndim, "split(): argument 'dim'")
+    n = x.shape[axis] if x.ndim else 1
+    if isinstance(split_size_or_sections, tuple | list):
+        sizes = list(normalize_shape((split_size_or_sections,), "split_with_sizes"))
         if sum(sizes) != n:
-            raise ValueError(f"split sizes {sizes} add up to {sum(sizes)}, but axis {axis} has length {n}")
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension "
+                f"{axis}), but got split_sizes={sizes}"
+            )
+    else:
+        size = as_int(split_size_or_sections, "split(): argument 'split_size'")
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0 and n != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
     return Split.apply(x, tuple(sizes), axis)
 
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """Cut into ``chunks`` pieces of (nearly) equal size along ``dim`` (PyTorch's rule: size ⌈n/chunks⌉)."""
-    (axis,) = normalize_axis(dim, x.ndim)
-    size = -(-x.shape[axis] // chunks)
+    count = as_int(chunks, "chunk(): argument 'chunks'")
+    if count <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {count}")
+    axis = normalize_dim(dim, x.ndim, "chunk(): argument 'dim'")
+    size = -(-x.shape[axis] // count)
     return split(x, max(size, 1), dim=axis)
 
 
 def unbind(x: Any, dim: int = 0) -> tuple:
     """The slices along ``dim``, each without that axis: ``h_1, h_2, ... = unbind(h, 0)``."""
-    (axis,) = normalize_axis(dim, x.ndim)
+    if x.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions: unbind needs a tensor with dims")
+    axis = normalize_dim(dim, x.ndim, "unbind(): argument 'dim'")
     return Unbind.apply(x, axis)
 
 

@@ -27,7 +27,7 @@ class MatMul(Function):
         try:
             return a @ b
         except ValueError:
-            raise ValueError(_mismatch(np.shape(a), np.shape(b))) from None
+            raise RuntimeError(_mismatch(np.shape(a), np.shape(b))) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -57,17 +57,30 @@ class MatMul(Function):
 
 
 def _mismatch(sa: tuple, sb: tuple) -> str:
+    """PyTorch's words for operands that cannot be multiplied, with both shapes."""
     if len(sa) == 0 or len(sb) == 0:
-        return f"matmul: both arguments need at least one dimension, got shapes {sa} and {sb}"
-    kb = sb[0] if len(sb) == 1 else sb[-2]
-    if sa[-1] != kb:
+        return f"both arguments to matmul need to be at least 1D, but they are {len(sa)}D and {len(sb)}D"
+    rows = sa[:-1] or (1,)  # a vector on the left is a row
+    cols = sb[-1:] if len(sb) > 1 else (1,)  # a vector on the right is a column
+    ka, kb = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if ka != kb:
+        left = "x".join(map(str, (*rows[-1:], ka)))
+        right = "x".join(map(str, (kb, *cols)))
         return (
-            f"matmul: shapes {sa} and {sb} cannot be multiplied ({sa[-1]} columns in the first, "
-            f"{kb} rows in the second)"
+            f"mat1 and mat2 shapes cannot be multiplied ({left} and {right}): matmul of shapes {sa} and {sb} needs "
+            f"the last dim of the first ({ka}) to equal the {'only' if len(sb) == 1 else 'second-to-last'} dim of "
+            f"the second ({kb})"
         )
     return f"matmul: the batch dimensions of shapes {sa} and {sb} do not broadcast"
 
 
 def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch)."""
+    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch); both operands of one dtype."""
+    da = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
+    db = b.dtype if hasattr(b, "dtype") else np.asarray(b).dtype
+    if da != db:
+        raise RuntimeError(
+            f"expected both operands of matmul to have the same dtype, but got {da} and {db}: convert one, "
+            f"e.g. b.to(a.dtype)"
+        )
     return MatMul.apply(a, b)

@@ -1,8 +1,16 @@
 """Reductions along axes, and the normalisations built on them (logsumexp, softmax, log_softmax).
 
 ``axis`` is None (all axes), an int or a tuple of ints, negative counting from the end; ``keepdims``
-keeps the reduced axes with length 1. The backward of a reduction first puts the reduced axes back
-(``_keep``) so the gradient broadcasts against the input.
+keeps the reduced axes with length 1 (PyTorch's ``dim``/``keepdim`` are accepted too; ``dims.py`` checks
+them). The backward of a reduction first puts the reduced axes back (``_keep``) so the gradient
+broadcasts against the input.
+
+``max`` and ``min`` take PyTorch's three calls: ``max(x)`` is the largest value, ``max(x, dim)`` the
+named tuple ``(values, indices)`` along ``dim`` (the values are ``x`` gathered at the indices, so the
+gradient goes to the index returned: the first of tied maxima), ``max(x, other)`` the elementwise
+maximum. NumPy's spelling ``max(x, axis=...)`` (and ``amax``) gives only the values, with ties sharing the
+gradient equally, as ``torch.amax``. NaN is larger than every number and smaller than none (it wins
+both), as in PyTorch.
 """
 
 from __future__ import annotations
@@ -11,7 +19,13 @@ from typing import Any
 
 import numpy as np
 
+import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
+from minigrad.ops import return_types
+from minigrad.ops.dims import normalize_dim, normalize_dims
+from minigrad.ops.elementwise import Maximum, Minimum, floating
+from minigrad.ops.index import Gather
+from minigrad.ops.shape import Reshape
 
 __all__ = [
     "LogSoftmax",
@@ -22,31 +36,20 @@ __all__ = [
     "Softmax",
     "Sum",
     "Var",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
     "log_softmax",
     "logsumexp",
     "max",
     "mean",
     "min",
     "softmax",
+    "std",
     "sum",
     "var",
 ]
-
-
-def normalize_axis(axis: Any, ndim: int) -> tuple:
-    """``axis`` as a sorted tuple of non-negative ints (all axes for None), with a clear error when out of range."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
-    n = ndim or 1  # a 0-d tensor accepts axis 0 and -1, as in PyTorch
-    out = []
-    for a in axes:
-        if not -n <= a < n:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {a})")
-        out.append(int(a) % n)
-    if len(set(out)) != len(out):
-        raise ValueError(f"axis {axis} repeats an axis")
-    return tuple(sorted(out)) if ndim else ()
 
 
 def _keep(g: np.ndarray, axes: tuple, keepdims: bool) -> np.ndarray:
@@ -86,6 +89,8 @@ def _winners_share(ctx: Function, g: np.ndarray) -> np.ndarray:
     """The gradient of a max or min: split equally among the k elements that won (d ext/dx_i = 1/k)."""
     x, out = ctx.saved_tensors
     winners = x == out
+    if x.dtype.kind == "f" and np.isnan(out).any():  # NaN won: the NaNs share the gradient
+        winners |= np.isnan(x) & np.isnan(out)
     return _keep(g, ctx.axes, ctx.keepdims) * (winners / winners.sum(axis=ctx.axes, keepdims=True))
 
 
@@ -142,6 +147,7 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axes, keepdims):
+        x = floating(x)
         m = x.max(axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) along an axis: shift by 0 instead
         out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
@@ -172,7 +178,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        out = softmax_array(x, axis)
+        out = softmax_array(floating(x), axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -189,7 +195,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, axis):
-        out = log_softmax_array(x, axis)
+        out = log_softmax_array(floating(x), axis)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -210,41 +216,47 @@ def _axis_args(x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> tup
     if dim is not None:
         if axis is not None:
             raise TypeError("pass either axis or dim (its PyTorch alias), not both")
-        axis = dim
+        axis = None if isinstance(dim, tuple | list) and len(dim) == 0 else dim  # PyTorch: dim=() is every dim
     if keepdim is not None:
         keepdims = keepdim
-    return normalize_axis(axis, x.ndim), bool(keepdims)
+    return normalize_dims(axis, x.ndim), bool(keepdims)
 
 
-def _one_axis(x: Any, axis: Any, dim: Any) -> int:
+def _one_axis(x: Any, axis: Any, dim: Any, what: str) -> int:
     if dim is not None:
         axis = dim
     if axis is None:
-        raise TypeError("softmax needs an axis (dim=...): there is no default, as in PyTorch")
-    (a,) = normalize_axis(int(axis), x.ndim) or (0,)
-    return a
+        raise TypeError(f"{what}() needs a dim (dim=...): there is no default, as in PyTorch")
+    return normalize_dim(axis, x.ndim, f"{what}(): argument 'dim'")
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
+def _floating_only(x: Any, what: str) -> None:
+    if x.dtype.kind != "f":
+        raise RuntimeError(
+            f"{what}(): could not infer output dtype. Input dtype must be a floating point dtype, got {x.dtype}: "
+            f"convert first, e.g. x.float().{what}()"
+        )
+
+
+def sum(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None, dtype: Any = None
+) -> Any:
+    """Σ over ``axis`` (all axes by default); ``dtype`` converts first (``sum(dtype=minigrad.float32)``)."""
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    if dtype is not None:
+        x = x.to(dtype)
     return Sum.apply(x, axes, keep)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
+def mean(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None, dtype: Any = None
+) -> Any:
+    """The mean over ``axis``: of a floating tensor, as in PyTorch (``dtype`` converts first)."""
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    if dtype is not None:
+        x = x.to(dtype)
+    _floating_only(x, "mean")
     return Mean.apply(x, axes, keep)
-
-
-def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
-    """The largest values along ``axis`` (only the values, as ``torch.amax``; use ``argmax`` for indices)."""
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
-    return Max.apply(x, axes, keep)
-
-
-def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
-    """The smallest values along ``axis`` (only the values, as ``torch.amin``; use ``argmin`` for indices)."""
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
-    return Min.apply(x, axes, keep)
 
 
 def var(
@@ -261,7 +273,14 @@ def var(
     if unbiased is not None:
         correction = 1 if unbiased else 0
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"std and var only support floating point dtypes, got {x.dtype}: convert with .float()")
     return Var.apply(x, axes, keep, correction)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False, correction: int = 1, **kwargs: Any) -> Any:
+    """Standard deviation: the square root of ``var`` (same arguments)."""
+    return var(x, axis, keepdims, correction, **kwargs).sqrt()
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
@@ -270,8 +289,121 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = No
 
 
 def softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Any:
-    return Softmax.apply(x, _one_axis(x, axis, dim))
+    return Softmax.apply(x, _one_axis(x, axis, dim, "softmax"))
 
 
 def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Any:
-    return LogSoftmax.apply(x, _one_axis(x, axis, dim))
+    return LogSoftmax.apply(x, _one_axis(x, axis, dim, "log_softmax"))
+
+
+# ------------------------------------------------------------------------------------------------
+# max and min: PyTorch's three calls
+# ------------------------------------------------------------------------------------------------
+
+
+def amax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
+    """The largest values over ``axis``/``dim`` (an int, a tuple, or None for all): values only, tied
+    maxima share the gradient (``torch.amax``)."""
+    return _extreme(x, axis, keepdims, dim, keepdim, Max, "amax")
+
+
+def amin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
+    """The smallest values over ``axis``/``dim``: values only, tied minima share the gradient (``torch.amin``)."""
+    return _extreme(x, axis, keepdims, dim, keepdim, Min, "amin")
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
+    """PyTorch's ``torch.max``, by what the second argument is:
+
+    - ``max(x)``: the largest value, a 0-d tensor (tied maxima share the gradient);
+    - ``max(x, dim)``, ``max(x, dim=1, keepdim=True)``: the named tuple ``(values, indices)`` along
+      ``dim`` (``values, indices = x.max(dim=1)``); the gradient goes to the index, the first maximum;
+    - ``max(x, other)`` with a tensor ``other``: the elementwise maximum (``maximum``).
+
+    NumPy's spelling ``max(x, axis=1, keepdims=True)`` returns only the values, as ``amax``.
+    """
+    return _dispatch(x, dim, keepdim, axis, keepdims, "max")
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
+    """PyTorch's ``torch.min``: ``min(x)`` the smallest value, ``min(x, dim)`` the named tuple
+    ``(values, indices)``, ``min(x, other)`` the elementwise minimum; ``min(x, axis=...)`` values only."""
+    return _dispatch(x, dim, keepdim, axis, keepdims, "min")
+
+
+def argmax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
+    """Indices of the largest values along ``dim`` (of the flattened tensor without one); the first of ties,
+    NaN counting as the largest; int64, no gradient."""
+    return _arg(x, dim, keepdim, axis, keepdims, np.argmax, "argmax")
+
+
+def argmin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
+    """Indices of the smallest values along ``dim`` (the first of ties; NaN counts as the smallest)."""
+    return _arg(x, dim, keepdim, axis, keepdims, np.argmin, "argmin")
+
+
+def _extreme(x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any, op: type, what: str) -> Any:
+    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    if x.data.size == 0:
+        if x.ndim == 0 or (axis is None and dim is None):
+            raise RuntimeError(
+                f"{what}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction "
+                "dim with the 'dim' argument."
+            )
+        empty = [a for a in axes if x.shape[a] == 0]
+        if empty:
+            raise IndexError(f"{what}(): Expected reduction dim {empty[0]} to have non-zero size.")
+    return op.apply(x, axes, keep)
+
+
+def _dispatch(x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, what: str) -> Any:
+    largest = what == "max"
+    if isinstance(dim, minigrad.Tensor | np.ndarray):  # max(x, other): elementwise
+        return (Maximum if largest else Minimum).apply(x, dim)
+    if dim is None:  # max(x), or NumPy's max(x, axis=..., keepdims=...): values only
+        if keepdim and axis is None:
+            raise TypeError(f"{what}(): keepdim=True needs a dim: {what}(dim=..., keepdim=True)")
+        return _extreme(x, axis, bool(keepdims), None, None, Max if largest else Min, what)
+    if axis is not None:
+        raise TypeError("pass either axis or dim (its PyTorch alias), not both")
+    if isinstance(dim, tuple | list):
+        raise TypeError(
+            f"{what}(): dim must be one int when it returns (values, indices), got {dim!r}: for the values over "
+            f"several dims use a{what}(dim={tuple(dim)}) or {what}(axis={tuple(dim)})"
+        )
+    return _values_indices(x, dim, keepdim, np.argmax if largest else np.argmin, what)
+
+
+def _values_indices(x: Any, dim: Any, keepdim: bool, pick: Any, what: str) -> tuple:
+    """``(values, indices)`` of the max or min along ``dim``: the values are ``x`` gathered at the indices."""
+    d = normalize_dim(dim, x.ndim, f"{what}(): argument 'dim'")
+    if x.ndim == 0:
+        return getattr(return_types, what)(Reshape.apply(x, ()), minigrad.Tensor(np.array(0)))
+    if x.shape[d] == 0:
+        raise IndexError(f"{what}(): Expected reduction dim {d} to have non-zero size.")
+    index = pick(x.data, axis=d, keepdims=True)  # the first extreme; NaN counts as the extreme
+    values = Gather.apply(x, d, index)  # (..., 1, ...): x at the index along d
+    if not keepdim:
+        values = Reshape.apply(values, values.shape[:d] + values.shape[d + 1 :])  # drop the axis d
+        index = np.squeeze(index, d)
+    return getattr(return_types, what)(values, minigrad.Tensor(index))
+
+
+def _arg(x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, pick: Any, what: str) -> Any:
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("pass either axis or dim (its PyTorch alias), not both")
+        dim = axis
+    keep = bool(keepdim if keepdims is None else keepdims)
+    data = x.data
+    if dim is None:
+        if data.size == 0:
+            raise RuntimeError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
+        index = pick(data)
+        return minigrad.Tensor(np.asarray(index).reshape((1,) * data.ndim if keep else ()))
+    d = normalize_dim(dim, data.ndim, f"{what}(): argument 'dim'")
+    if data.ndim == 0:
+        return minigrad.Tensor(np.array(0))
+    if data.shape[d] == 0:
+        raise IndexError(f"{what}(): Expected reduction dim {d} to have non-zero size.")
+    return minigrad.Tensor(pick(data, axis=d, keepdims=keep))
