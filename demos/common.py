@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import minigrad
 import seq
 from minigrad import nn
@@ -217,18 +219,24 @@ class NGram:
         """P(nxt | context) with add-k smoothing."""
         return (self.counts[context, nxt] + k) / (self.context_counts[context] + k * self.outcomes)
 
+    def losses(self, texts: Sequence[str], ks: Iterable[float]) -> dict[float, float]:
+        """Mean negative log-likelihood per predicted symbol (nats) for each smoothing constant k in ``ks``.
+
+        The counts of the texts' events are looked up once; each k then costs one vectorised formula.
+        """
+        events = list(self.events(texts))
+        pair = np.array([self.counts[event] for event in events], dtype=np.float64)  # count(context, next)
+        context = np.array([self.context_counts[c] for c, _ in events], dtype=np.float64)  # count(context)
+        return {k: float(-np.mean(np.log((pair + k) / (context + k * self.outcomes)))) for k in ks}
+
     def loss(self, texts: Sequence[str], k: float) -> float:
         """Mean negative log-likelihood per predicted symbol (nats)."""
-        total, count = 0.0, 0
-        for context, nxt in self.events(texts):
-            total -= math.log(self.probability(context, nxt, k))
-            count += 1
-        return total / count
+        return self.losses(texts, [k])[k]
 
 
 def ngram_baseline(n: int, train: Sequence[str], val: Sequence[str], vocab: seq.Vocabulary, add_eos: bool = True):
     """Fit an n-gram on ``train``; choose k on ``val`` from ``K_GRID`` (the baseline at its best); its losses."""
     model = NGram(n, train, vocab, add_eos=add_eos)
-    val_losses = {k: model.loss(val, k) for k in K_GRID}
+    val_losses = model.losses(val, K_GRID)
     k = min(val_losses, key=val_losses.get)
     return {"k": k, "val_loss": val_losses[k], "train_loss": model.loss(train, k)}

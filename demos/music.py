@@ -261,7 +261,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument(
         "--samples", type=positive_int, default=None, help="tunes generated per model (default 20, quick 12)"
     )
-    p.add_argument("--max-len", type=positive_int, default=600, help="most characters per generated tune (default 600)")
+    p.add_argument(
+        "--max-len", type=positive_int, default=None, help="most characters per generated tune (default 600, quick 400)"
+    )
     p.add_argument(
         "--temperature", type=positive_float, default=None, help="sampling temperature (default 0.8, quick 0.6)"
     )
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> dict:
     # (quick, full) defaults; the small quick model's tunes hold together better at a lower temperature
     defaults = {
         "tunes": (60, 100_000), "epochs": (12, 8), "hidden": (64, 256), "batch_size": (4, 16),
-        "lr": (0.01, 0.003), "samples": (12, 20), "temperature": (0.6, 0.8),
+        "lr": (0.01, 0.003), "samples": (12, 20), "temperature": (0.6, 0.8), "max_len": (400, 600),
     }  # fmt: skip
     for name, (quick, full) in defaults.items():
         if getattr(args, name) is None:
