@@ -224,9 +224,8 @@ class NGram:
 
         The counts of the texts' events are looked up once; each k then costs one vectorised formula.
         """
-        events = list(self.events(texts))
-        pair = np.array([self.counts[event] for event in events], dtype=np.float64)  # count(context, next)
-        context = np.array([self.context_counts[c] for c, _ in events], dtype=np.float64)  # count(context)
+        pair = np.fromiter((self.counts[e] for e in self.events(texts)), dtype=np.float64)  # count(context, next)
+        context = np.fromiter((self.context_counts[c] for c, _ in self.events(texts)), dtype=np.float64)
         return {k: float(-np.mean(np.log((pair + k) / (context + k * self.outcomes)))) for k in ks}
 
     def loss(self, texts: Sequence[str], k: float) -> float:
