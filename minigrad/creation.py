@@ -224,12 +224,9 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *, gene
     else:
         if k > rows.shape[1]:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        if ((rows > 0).sum(axis=1) < k).any():
-            raise RuntimeError(
-                "invalid multinomial distribution (with replacement=False, not enough non-negative category to sample)"
-            )
         # Exponential races: category i finishes at E_i / w_i with E_i ~ Exp(1); the first k to finish are a
-        # draw without replacement, each next one with probability proportional to its weight.
+        # draw without replacement, each next one with probability proportional to its weight. Categories of
+        # weight 0 never finish: they come last, in index order, only when k asks for more than the others.
         with np.errstate(divide="ignore"):
             finish = rng.standard_exponential(rows.shape) / rows  # (B, C); weight 0: never
         out = np.argsort(finish, axis=1, kind="stable")[:, :k]

@@ -181,7 +181,7 @@ def _inplace_error(t: Tensor, value: Any, error: Exception) -> str:
             "unsupported operation: more than one element of the written-to tensor refers to a single memory "
             "location (an expanded view). Please clone() the tensor before performing the operation."
         )
-    if isinstance(error, TypeError) or "cast" in str(error):
+    if isinstance(error, TypeError) or "Cannot cast" in str(error):
         return (
             f"result type {np.result_type(t.data, value)} can't be cast to the desired output type {t.dtype}: "
             "an in-place operation keeps the tensor's dtype; compute out of place (y = x + v)"

@@ -368,3 +368,50 @@ def test_reassigning_keeps_the_order_and_none_buffers_are_skipped():
     assert list(layer.state_dict()) == ["weight", "bias", "mask"]
     with pytest.raises(TypeError, match="buffer 'mask'"):
         layer.mask = 3.0
+
+
+def test_to_takes_pytorch_arguments():
+    net = Net()
+    params = list(net.parameters())
+    device = minigrad.device("cuda" if minigrad.cuda.is_available() else "cpu")
+    assert net.to(device) is net and net.to("cpu") is net and net.cpu() is net
+    assert all(p.dtype == np.float32 for p in net.parameters())  # a device alone changes nothing
+    assert net.to("cpu", minigrad.float64) is net and net.block.scale.dtype == np.float64
+    assert net.to(dtype=minigrad.float32).block.running.dtype == np.float32
+    assert net.to(minigrad.zeros(1, dtype=minigrad.float64)).head[1].weight.dtype == np.float64  # a tensor's dtype
+    assert all(p is q for p, q in zip(net.parameters(), params))
+    with pytest.raises(RuntimeError, match="CPU only"):
+        net.to("cuda")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        net.cuda()
+    with pytest.raises(TypeError, match="only accepts floating point"):
+        net.to(minigrad.long)
+    with pytest.raises(NotImplementedError, match="float16"):
+        net.half()
+
+
+def test_requires_grad_freezes_every_parameter():
+    net = Net()
+    assert net.requires_grad_(False) is net
+    assert not any(p.requires_grad for p in net.parameters())
+    assert all(p.requires_grad for p in net.requires_grad_().parameters())
+
+
+def test_non_persistent_buffers_stay_out_of_the_state_dict_but_move_with_to():
+    net = Net()
+    assert "block.cache" not in net.state_dict() and "block.running" in net.state_dict()
+    assert [name for name, _ in net.named_buffers()] == ["block.running", "block.cache"]
+    net.double()
+    assert net.block.cache.dtype == np.float64
+    net.load_state_dict(net.state_dict())  # strict: the non-persistent buffer is not expected
+
+
+def test_load_state_dict_takes_any_mapping_and_refuses_a_list():
+    class Frozen(dict):
+        pass
+
+    net, other = Net(), Net()
+    other.load_state_dict(Frozen(net.state_dict()))
+    np.testing.assert_array_equal(other.head[1].weight.data, net.head[1].weight.data)
+    with pytest.raises(TypeError, match=r"Expected state_dict to be dict-like, got <class 'list'>"):
+        other.load_state_dict(list(net.state_dict().items()))

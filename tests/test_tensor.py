@@ -250,3 +250,167 @@ def test_pytorch_parity_of_broadcast_matmul_gradients():
     ((ta @ tb).tanh() ** 2).sum().backward()
     np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(b.grad, tb.grad.numpy(), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------------
+# Ordering: ties and NaN pinned to PyTorch
+# ------------------------------------------------------------------------------------------------
+
+
+def _tie_heavy_rows(seed: int, count: int = 300):
+    """Rows of few distinct values (many ties), some with NaN, of lengths 1-40."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        a = rng.integers(0, 4, size=(int(rng.integers(1, 4)), int(rng.integers(1, 41)))).astype(np.float64)
+        if k % 4 == 0:
+            a[rng.random(a.shape) < 0.2] = np.nan
+        yield a
+
+
+def test_sort_is_stable_both_ways_with_nan_at_the_large_end():
+    for a in _tie_heavy_rows(0, 100):
+        x = minigrad.tensor(a)
+        np.testing.assert_array_equal(x.sort(1).indices.data, np.argsort(a, axis=1, kind="stable"))
+        descending = x.sort(1, descending=True).indices.data
+        keys = np.where(np.isnan(a), np.inf, a)  # NaN first when descending, ties in their original order
+        expected = np.array([sorted(range(len(row)), key=lambda i, row=row: -row[i]) for row in keys])
+        np.testing.assert_array_equal(descending, expected)
+        np.testing.assert_array_equal(x.argsort(1, descending=True).data, descending)
+
+
+def test_sort_topk_median_and_max_indices_agree_with_pytorch_on_ties():
+    """PyTorch's ``sort(stable=True)``, ``max``/``min`` (the first extreme) and, measured on its CPU
+    implementation, ``median(dim)`` (the element at place (n-1)//2 of the stable order): the same indices.
+    Its ``topk`` may pick any of tied values: the values agree."""
+    torch = pytest.importorskip("torch")
+    for a in _tie_heavy_rows(1):
+        x, t = minigrad.tensor(a), torch.tensor(a)
+        for ours, theirs in (
+            (x.sort(1), t.sort(dim=1, stable=True)),
+            (x.sort(1, descending=True), t.sort(dim=1, descending=True, stable=True)),
+            (x.median(1), t.median(1)),
+            (x.max(1), t.max(1)),
+            (x.min(1), t.min(1)),
+        ):
+            np.testing.assert_array_equal(ours.values.data, theirs.values.numpy())
+            np.testing.assert_array_equal(ours.indices.data, theirs.indices.numpy())
+        k = a.shape[1] // 2
+        for largest in (True, False):
+            np.testing.assert_array_equal(x.topk(k, 1, largest).values.data, t.topk(k, 1, largest).values.numpy())
+
+
+def test_topk_takes_the_first_of_tied_values():
+    x = minigrad.tensor([2.0, 1.0, 2.0, 2.0], requires_grad=True)
+    values, indices = x.topk(2)
+    assert values.tolist() == [2.0, 2.0] and indices.tolist() == [0, 2]
+    (values * minigrad.tensor([1.0, 2.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 2.0, 0.0]  # each value's gradient goes to the index it came from
+
+
+def test_median_of_everything_shares_the_gradient_among_ties_as_pytorch():
+    x = minigrad.tensor([2.0, 3.0, 3.0, 1.0, 2.0], requires_grad=True)
+    m = x.median()
+    m.backward()
+    assert m.item() == 2.0 and x.grad.tolist() == [0.5, 0.0, 0.0, 0.0, 0.5]
+    assert minigrad.tensor([4.0, 1.0, 3.0, 2.0]).median().item() == 2.0  # the lower of the two middle values
+    assert np.isnan(minigrad.tensor([1.0, float("nan"), 0.0]).median().item())
+
+
+# ------------------------------------------------------------------------------------------------
+# PyTorch's conversions, devices and factories (tests/test_pytorch_idioms.py compares them with PyTorch)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_dtype_names_are_numpy_dtypes_usable_everywhere():
+    assert minigrad.long is np.dtype(np.int64) and minigrad.float is np.dtype(np.float32)
+    assert minigrad.double == np.float64 and minigrad.int == np.int32 and minigrad.bool == np.bool_
+    assert minigrad.zeros(2, dtype=minigrad.long).dtype is minigrad.long
+    for make in (minigrad.ones, minigrad.empty, minigrad.zeros):
+        assert make(2, dtype=minigrad.float64).dtype == np.float64
+    assert minigrad.full((2,), 1.5, dtype=minigrad.long).tolist() == [1, 1]
+    assert minigrad.arange(3, dtype=minigrad.float).dtype == np.float32
+    assert minigrad.tensor([1.5]).to(minigrad.double).astype(minigrad.long).dtype == np.int64
+    assert minigrad.zeros(2, dtype=float).dtype == np.float64 and minigrad.zeros(2, dtype=int).dtype == np.int64
+    with pytest.raises(TypeError, match="floating, integer or bool"):
+        minigrad.zeros(2, dtype=np.complex128)
+    with pytest.raises(TypeError, match="floating"):
+        minigrad.randn(2, dtype=minigrad.long)
+
+
+def test_to_returns_self_when_nothing_changes_and_converts_otherwise():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    assert x.to("cpu") is x and x.cpu() is x and x.to(minigrad.device("cpu")) is x and x.to(x) is x
+    y = x.to("cpu", minigrad.float64)
+    assert y.dtype == np.float64 and y.grad_fn is not None
+    assert x.to(dtype=minigrad.float64, copy=True).dtype == np.float64
+    z = x.to(copy=True)
+    assert z is not x and np.array_equal(z.data, x.data) and not np.shares_memory(z.data, x.data)
+    with pytest.raises(RuntimeError, match="there is no 'cuda:1' device"):
+        x.to(minigrad.device("cuda", 1))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'devise'"):
+        x.to(devise="cpu")
+
+
+def test_new_factories_keep_the_dtype_and_not_the_gradient():
+    w = minigrad.zeros(2, dtype=minigrad.float64, requires_grad=True)
+    for t in (w.new_zeros(2, 3), w.new_ones((2, 3)), w.new_empty(2, 3), w.new_full((2, 3), 7)):
+        assert t.shape == (2, 3) and t.dtype == np.float64 and not t.requires_grad
+    assert w.new_tensor([1, 2]).dtype == np.float64 and w.new_zeros(1, dtype=minigrad.long).dtype == np.int64
+    assert w.new_full((2,), 7).tolist() == [7.0, 7.0]
+
+
+def test_t_contiguous_and_mT():
+    x = minigrad.arange(6.0).view(2, 3)
+    assert x.t().shape == (3, 2) and not x.t().is_contiguous()
+    c = x.t().contiguous()
+    assert c.is_contiguous() and c.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    assert x.contiguous() is x
+    assert minigrad.ones(4, 2, 3).mT.shape == (4, 3, 2)
+    with pytest.raises(RuntimeError, match="t\\(\\) expects a tensor with <= 2 dimensions"):
+        minigrad.ones(2, 2, 2).t()
+
+
+def test_masked_fill_in_place_and_out_of_place():
+    x = minigrad.zeros(2, 3)
+    mask = minigrad.tensor([True, False, True])
+    assert x.masked_fill(mask, -1.0).tolist() == [[-1.0, 0.0, -1.0]] * 2 and x.tolist() == [[0.0] * 3] * 2
+    version = x._version
+    assert x.masked_fill_(mask, 5.0) is x and x.tolist() == [[5.0, 0.0, 5.0]] * 2 and x._version == version + 1
+    ints = minigrad.tensor([1, 2]).masked_fill(minigrad.tensor([True, False]), 2.7)
+    assert ints.dtype == np.int64 and ints.tolist() == [2, 2]  # the tensor keeps its dtype
+
+
+def test_multinomial_draws_with_the_given_probabilities():
+    generator = minigrad.Generator().manual_seed(3)
+    weights = minigrad.tensor([1.0, 2.0, 7.0])  # need not sum to 1
+    draws = minigrad.multinomial(weights, 20_000, replacement=True, generator=generator)
+    assert draws.shape == (20_000,) and draws.dtype == np.int64
+    frequencies = np.bincount(draws.data, minlength=3) / 20_000
+    np.testing.assert_allclose(frequencies, [0.1, 0.2, 0.7], atol=4 * np.sqrt(0.25 / 20_000))
+    # without replacement: the first draw is weighted, the second among the rest (probability p_j / (1 - p_i))
+    rows = weights.expand(20_000, 3).multinomial(2, generator=generator).data
+    assert (rows[:, 0] != rows[:, 1]).all()
+    p = np.array([0.1, 0.2, 0.7])
+    second = [sum(p[i] * p[j] / (1 - p[i]) for i in range(3) if i != j) for j in range(3)]
+    np.testing.assert_allclose(np.bincount(rows[:, 0], minlength=3) / 20_000, p, atol=0.015)
+    np.testing.assert_allclose(np.bincount(rows[:, 1], minlength=3) / 20_000, second, atol=0.015)
+
+
+def test_multinomial_is_seeded_by_the_global_generator():
+    probs = minigrad.tensor([[0.2, 0.3, 0.5], [0.5, 0.5, 0.0]])
+    minigrad.manual_seed(11)
+    first = minigrad.multinomial(probs, 2).tolist()
+    minigrad.manual_seed(11)
+    assert probs.multinomial(2).tolist() == first
+    assert minigrad.multinomial(minigrad.tensor([0.0, 3.0, 0.0]), 2).tolist()[0] == 1  # a zero weight comes last
+
+
+def test_format_contains_and_integer_division():
+    loss = minigrad.tensor(0.123456)
+    assert f"{loss:.3f}" == "0.123" and f"{minigrad.tensor([1.0])}" == "tensor([1.])"
+    assert 3 in minigrad.tensor([1, 3]) and 4 not in minigrad.tensor([1, 3])
+    i = minigrad.tensor([7, -7])
+    assert (i // 2).tolist() == [3, -4] and (i % 3).tolist() == [1, 2] and (i // 2).dtype == np.int64
+    x = minigrad.tensor([7.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative for floor_divide is not implemented"):
+        (x // 2).sum().backward()

@@ -248,10 +248,10 @@ class Pow(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         try:
-            if _whole(b):
+            if _whole(b) and b >= 0:  # the usual x ** 2: no base gives inf or NaN
                 out = a**b
             else:
-                with np.errstate(invalid="ignore"):  # (-8) ** (1/3) is NaN, quietly, as in PyTorch
+                with np.errstate(invalid="ignore", divide="ignore"):  # (-8) ** (1/3) is NaN, 0 ** -1 inf: quietly
                     out = a**b
         except ValueError as error:
             if "negative integer powers" in str(error):

@@ -18,7 +18,7 @@ import numpy as np
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
 from minigrad.dtypes import _Defaults
-from minigrad.ops.arithmetic import promote, result_dtype
+from minigrad.ops.arithmetic import broadcast_error, promote, result_dtype
 
 __all__ = [
     "Abs",
@@ -257,7 +257,10 @@ class Maximum(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        try:
+            return np.maximum(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -275,7 +278,10 @@ class Minimum(Function):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        try:
+            return np.minimum(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -295,7 +301,14 @@ class Where(Function):
         if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):  # two numbers: PyTorch's dtype
             return np.where(condition, a, b).astype(result_dtype(a, b))
         a, b = promote(a, b)
-        return np.where(condition, a, b)
+        try:
+            return np.where(condition, a, b)
+        except ValueError:
+            try:
+                joint = np.broadcast_shapes(np.shape(a), np.shape(b))
+            except ValueError:
+                raise broadcast_error(a, b) from None
+            raise broadcast_error(condition, np.broadcast_to(0, joint)) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -311,7 +324,10 @@ class MaskedFill(Function):
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.save_for_backward(mask)
-        return np.where(mask, np.asarray(value).astype(x.dtype), x)
+        try:
+            return np.where(mask, np.asarray(value).astype(x.dtype), x)
+        except ValueError:
+            raise broadcast_error(mask, x) from None
 
     @staticmethod
     def backward(ctx, g):

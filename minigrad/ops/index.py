@@ -102,7 +102,7 @@ def _index_error(message: str, key: Any) -> str:
 def _index_array(indices: Any, what: str) -> np.ndarray:
     indices = indices.data if isinstance(indices, minigrad.Tensor) else np.asarray(indices)
     if indices.dtype.kind not in "iu":
-        raise IndexError(f"{what}(): Expected dtype int64 for index, got {indices.dtype}")
+        raise RuntimeError(f"{what}(): Expected dtype int64 for index, got {indices.dtype}")
     return indices
 
 

@@ -397,8 +397,8 @@ def _arg(x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any, pick: Any, wh
     keep = bool(keepdim if keepdims is None else keepdims)
     data = x.data
     if dim is None:
-        if data.size == 0:
-            raise RuntimeError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
+        if data.size == 0:  # (an IndexError, as PyTorch's; max() of nothing is a RuntimeError)
+            raise IndexError(f"{what}(): Expected reduction dim to be specified for input.numel() == 0.")
         index = pick(data)
         return minigrad.Tensor(np.asarray(index).reshape((1,) * data.ndim if keep else ()))
     d = normalize_dim(dim, data.ndim, f"{what}(): argument 'dim'")
