@@ -129,7 +129,7 @@ def _accumulate(t: Tensor, g: Any) -> None:
     elif t._gown:
         acc += g
     else:
-        t._g = acc + g  # never write into an array an op returned: it may be shared
+        t._g = np.asarray(acc + g)  # a new array (never write into one an op returned; 0-d sums are scalars)
         t._gown = True
 
 
@@ -176,20 +176,20 @@ def _sweep(ready: list, capture: dict | None, retain_graph: bool) -> None:
     while ready:
         t = pop()
         g, t._g = t._g, None
-        ctx = t._ctx
-        if ctx is not None and ctx.num_outputs > 1:
-            g = _gather_outputs(ctx, t, g)
-            if g is wait:
-                continue  # the op's other outputs are not complete yet
-        if g is not None and (t._hooks is not None or capture is not None):
+        if g is not None and (t._hooks is not None or capture is not None):  # t's own gradient is complete
             if t._hooks is not None:
                 g = _run_hooks(t, g, write_retained=capture is None)
             if capture is not None and id(t) in capture:
                 capture[id(t)] = g
+        ctx = t._ctx
         if ctx is None:  # a leaf
             if g is not None and capture is None:
                 _write_grad(t, g)
             continue
+        if ctx.num_outputs > 1:
+            g = _gather_outputs(ctx, t, g)
+            if g is wait:
+                continue  # the op's other outputs are not complete yet
         grads = (None,) * len(ctx.parents) if g is None else _call_backward(ctx, t, g)
         for p, need, pg in zip(ctx.parents, ctx.needs_input_grad, grads):
             if not need:
@@ -215,6 +215,8 @@ def _call_backward(ctx: Function, out: Tensor, g: Any) -> tuple:
     grads = ctx.backward(ctx, *g) if type(g) is list else ctx.backward(ctx, g)
     if type(grads) is not tuple:
         grads = (grads,)
+    if len(grads) > len(ctx.parents) and all(extra is None for extra in grads[len(ctx.parents) :]):
+        grads = grads[: len(ctx.parents)]  # trailing Nones (for keyword arguments, say) are allowed, as in PyTorch
     if len(grads) != len(ctx.parents):
         raise RuntimeError(
             f"function {ctx.name()} returned an incorrect number of gradients (expected "
