@@ -15,7 +15,7 @@ import numpy as np
 
 from minigrad.device import as_device
 from minigrad.dtypes import as_dtype
-from minigrad.ops.dims import as_int, normalize_shape
+from minigrad.ops.dims import as_int, normalize_shape, number_arg
 from minigrad.random import numpy_generator
 from minigrad.tensor import Tensor, _data, _Defaults, _to_array
 
@@ -85,7 +85,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None, requ
     """A tensor of ``size`` filled with ``fill_value``: the default float dtype for a float, int64 for an int,
     bool for a bool (as PyTorch)."""
     shape = normalize_shape((size,), "full")
-    fill = _data(fill_value)
+    fill = number_arg(fill_value, "full", "fill_value")
     if dtype is None:
         default = np.asarray(fill).dtype
         dtype = _Defaults.dtype if default.kind == "f" else (np.int64 if default.kind in "iu" else default)
@@ -166,6 +166,7 @@ def arange(
     """Evenly spaced values in [start, end): int64 for integer arguments, else the default float dtype."""
     if end is None:
         start, end = 0, start
+    start, end, step = (number_arg(v, "arange", name) for v, name in ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
@@ -175,6 +176,7 @@ def arange(
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None) -> Tensor:
+    start, end = number_arg(start, "linspace", "start"), number_arg(end, "linspace", "end")
     steps = as_int(steps, "linspace(): argument 'steps'")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")

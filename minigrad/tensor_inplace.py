@@ -57,6 +57,7 @@ class InPlaceMethods:
 
     def _inplace(self, ufunc: np.ufunc, value: Any) -> Tensor:
         """``self.data = ufunc(self.data, value)`` in the same memory, with PyTorch's errors; bumps the version."""
+        _operand(value, ufunc.__name__)
         value = _data(value)
         try:
             ufunc(self.data, value, out=self.data)
@@ -80,11 +81,16 @@ class InPlaceMethods:
         self._check_inplace(other)
         return self._inplace(np.true_divide, other)
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """Clamp into [min, max] in place (the checks and the result of ``clamp``, in this tensor's memory)."""
         self._check_inplace()
-        if min is None and max is None:
-            raise RuntimeError("clamp_: At least one of 'min' or 'max' must not be None")
-        np.clip(self.data, _data(min), _data(max), out=self.data)
+        clamped = ops.clip(self.detach(), min, max).data
+        if clamped.dtype != self.data.dtype or clamped.shape != self.data.shape:
+            raise RuntimeError(
+                f"clamp_: the result (dtype {clamped.dtype}, shape {clamped.shape}) does not fit this tensor (dtype "
+                f"{self.dtype}, shape {self.shape}): an in-place operation keeps dtype and shape; use clamp()"
+            )
+        self.data[...] = clamped
         return self._bump()
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
@@ -103,11 +109,16 @@ class InPlaceMethods:
 
     def fill_(self, value: float) -> Tensor:
         self._check_inplace(value)
-        self.data[...] = _data(value)
+        if isinstance(value, minigrad.Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        self.data[...] = ops.dims.number_arg(value, "fill_", "value")
         return self._bump()
 
     def copy_(self, src: Any) -> Tensor:
         self._check_inplace(src)
+        _operand(src, "copy_")
         try:
             np.copyto(self.data, _data(src), casting="unsafe")  # converted to this tensor's dtype, as PyTorch
         except ValueError as error:
@@ -172,6 +183,12 @@ def _index_array(t: Tensor) -> np.ndarray:
     if t.data.dtype.kind not in "iub":
         raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, got dtype {t.data.dtype}")
     return t.data
+
+
+def _operand(value: Any, what: str) -> None:
+    """The other operand of an in-place op: a tensor, a number or an array (PyTorch's TypeError otherwise)."""
+    if not isinstance(value, minigrad.Tensor | int | float | np.ndarray | np.generic):
+        raise TypeError(f"{what}_(): argument 'other' (position 1) must be Tensor, not {type(value).__name__}")
 
 
 def _inplace_error(t: Tensor, value: Any, error: Exception) -> str:

@@ -20,6 +20,7 @@ from minigrad import ops as F
 from minigrad.autograd.grad_mode import is_grad_enabled
 from minigrad.device import as_device, device
 from minigrad.dtypes import as_dtype
+from minigrad.ops.dims import tensor_arg
 
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
@@ -209,10 +210,10 @@ class TensorMethods:
         return F.view(self, *shape)
 
     def view_as(self, other: Tensor) -> Tensor:
-        return F.view(self, other.shape)
+        return F.view(self, tensor_arg(other, "view_as", "other").shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
-        return F.reshape(self, other.shape)
+        return F.reshape(self, tensor_arg(other, "reshape_as", "other").shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return F.flatten(self, start_dim, end_dim)
@@ -249,7 +250,7 @@ class TensorMethods:
         return F.expand(self, *shape)
 
     def expand_as(self, other: Tensor) -> Tensor:
-        return F.expand(self, other.shape)
+        return F.expand(self, tensor_arg(other, "expand_as", "other").shape)
 
     def broadcast_to(self, shape: Any) -> Tensor:
         return F.expand(self, tuple(shape))
@@ -316,7 +317,7 @@ class TensorMethods:
         return self
 
     def type_as(self, other: Tensor) -> Tensor:
-        return self.astype(other.dtype)
+        return self.astype(tensor_arg(other, "type_as", "other").dtype)
 
     def float(self) -> Tensor:
         return self.astype(np.float32)

@@ -476,3 +476,14 @@ def test_grad_with_respect_to_an_intermediate():
     h = x * 3
     (gh,) = minigrad.grad((h * h).sum(), [h])
     np.testing.assert_array_equal(gh, 2 * h.data)
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2, 3)])
+def test_a_tensor_used_three_times_gets_all_three_contributions(shape):
+    """NumPy gives 0-d results as immutable scalars: the sum of a 0-d tensor's contributions must still keep
+    each one (x + x·x + 0.5·x has derivative 1 + 2x + 0.5 = 2.5 at x = 0.5, also for a 0-d x)."""
+    x = minigrad.Tensor(np.full(shape, 0.5), requires_grad=True)
+    (x + x * x + x * 0.5).sum().backward()
+    np.testing.assert_allclose(x.grad, np.full(shape, 2.5))
+    c = minigrad.Tensor(np.array([0.0, 0.0, 2.0]), requires_grad=True).unbind(0)[2]  # a 0-d piece used 3 times
+    assert minigrad.grad(c * 0.5 + (c * c) * 0.3, [c])[0] == pytest.approx(0.5 + 0.6 * 2.0)

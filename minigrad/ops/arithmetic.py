@@ -24,8 +24,10 @@ from typing import Any
 
 import numpy as np
 
+import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
 from minigrad.dtypes import _Defaults
+from minigrad.ops.dims import tensor_arg
 
 __all__ = [
     "Add",
@@ -285,35 +287,53 @@ def _whole(b: Any) -> bool:
 # ------------------------------------------------------------------------------------------------
 
 
+def operands(a: Any, b: Any, what: str) -> None:
+    """Check the two operands of a binary op function: tensors, numbers or arrays, at least one a tensor."""
+    for position, v in ((1, a), (2, b)):
+        if not isinstance(v, minigrad.Tensor | int | float | np.ndarray | np.generic):
+            name = "input" if position == 1 else "other"
+            raise TypeError(f"{what}(): argument '{name}' (position {position}) must be Tensor, not {type(v).__name__}")
+    if not isinstance(a, minigrad.Tensor) and not isinstance(b, minigrad.Tensor):
+        raise TypeError(f"{what}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}")
+
+
 def add(a: Any, b: Any, *, alpha: float = 1) -> Any:
     """``a + alpha * b``."""
+    operands(a, b, "add")
     return Add.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
 
 
 def sub(a: Any, b: Any, *, alpha: float = 1) -> Any:
     """``a - alpha * b``."""
+    operands(a, b, "sub")
     return Sub.apply(a, b if alpha == 1 else Mul.apply(b, alpha))
 
 
 def mul(a: Any, b: Any) -> Any:
+    operands(a, b, "mul")
     return Mul.apply(a, b)
 
 
 def div(a: Any, b: Any) -> Any:
+    operands(a, b, "div")
     return Div.apply(a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Any:
+    operands(a, b, "floor_divide")
     return FloorDivide.apply(a, b)
 
 
 def remainder(a: Any, b: Any) -> Any:
+    operands(a, b, "remainder")
     return Remainder.apply(a, b)
 
 
 def neg(x: Any) -> Any:
+    x = tensor_arg(x, "neg")
     return Neg.apply(x)
 
 
 def pow(a: Any, b: Any) -> Any:
+    operands(a, b, "pow")
     return Pow.apply(a, b)

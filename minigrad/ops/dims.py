@@ -15,6 +15,10 @@ with PyTorch's errors:
   ``RuntimeError`` (a negative size), naming the argument.
 
 The common case, an int already in range, costs one type check and one comparison.
+
+The checks of the other arguments every op shares are here too: the input must be a tensor
+(``tensor_arg``; ``minigrad.tanh(2.5)`` is a TypeError, as in PyTorch) and a number must be a number
+(``number_arg``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_int", "normalize_dim", "normalize_dims", "normalize_shape"]
+import minigrad  # minigrad.Tensor, read when a check runs
+
+__all__ = ["as_int", "normalize_dim", "normalize_dims", "normalize_shape", "number_arg", "tensor_arg"]
 
 
 def normalize_dim(dim: Any, ndim: int, what: str = "dim") -> int:
@@ -118,3 +124,27 @@ def _as_int(value: Any, what: str, expected: str, position: int | None = None) -
     found = f"found element of type {type(value).__name__} at pos {position}" if position is not None else ""
     given = found or f"not {type(value).__name__}"
     raise TypeError(f"{what} must be {expected}, {'but ' if found else ''}{given} (got {value!r}): pass an int")
+
+
+def tensor_arg(x: Any, what: str, argument: str = "input", position: int = 1) -> Any:
+    """``x`` if it is a tensor; otherwise PyTorch's TypeError ("tanh(): argument 'input' (position 1) must be
+    Tensor, not float")."""
+    if isinstance(x, minigrad.Tensor):
+        return x
+    raise TypeError(
+        f"{what}(): argument '{argument}' (position {position}) must be Tensor, not {type(x).__name__}: "
+        f"make one with minigrad.tensor(...)"
+    )
+
+
+def number_arg(value: Any, what: str, argument: str) -> Any:
+    """``value`` if it is a Python or NumPy number or a one-element tensor's value; otherwise a TypeError."""
+    if isinstance(value, minigrad.Tensor):
+        if value.data.size != 1:
+            raise RuntimeError(
+                f"{what}: {argument} must be a number or a one-element tensor, got a tensor of shape {value.shape}"
+            )
+        return value.data.reshape(()).item()
+    if isinstance(value, int | float | np.number | np.bool_):
+        return value
+    raise TypeError(f"{what}(): argument '{argument}' must be Number, not {type(value).__name__}")

@@ -18,7 +18,8 @@ import numpy as np
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
 from minigrad.dtypes import _Defaults
-from minigrad.ops.arithmetic import broadcast_error, promote, result_dtype
+from minigrad.ops.arithmetic import broadcast_error, operands, promote, result_dtype
+from minigrad.ops.dims import tensor_arg
 
 __all__ = [
     "Abs",
@@ -232,7 +233,10 @@ class Clip(Function):
                 x, _ = promote(x, bound)  # an integer tensor clamped to 0.5 becomes floating, as in PyTorch
         ctx.save_for_backward(x)
         ctx.low, ctx.high = low, high
-        return np.clip(x, low, high)
+        try:
+            return np.clip(x, low, high)
+        except ValueError:
+            raise broadcast_error(x, low if np.ndim(low) else high) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -368,38 +372,47 @@ class Clone(Function):
 
 
 def exp(x: Any) -> Any:
+    x = tensor_arg(x, "exp")
     return Exp.apply(x)
 
 
 def log(x: Any) -> Any:
+    x = tensor_arg(x, "log")
     return Log.apply(x)
 
 
 def sqrt(x: Any) -> Any:
+    x = tensor_arg(x, "sqrt")
     return Sqrt.apply(x)
 
 
 def sin(x: Any) -> Any:
+    x = tensor_arg(x, "sin")
     return Sin.apply(x)
 
 
 def cos(x: Any) -> Any:
+    x = tensor_arg(x, "cos")
     return Cos.apply(x)
 
 
 def abs(x: Any) -> Any:
+    x = tensor_arg(x, "abs")
     return Abs.apply(x)
 
 
 def tanh(x: Any) -> Any:
+    x = tensor_arg(x, "tanh")
     return Tanh.apply(x)
 
 
 def sigmoid(x: Any) -> Any:
+    x = tensor_arg(x, "sigmoid")
     return Sigmoid.apply(x)
 
 
 def relu(x: Any) -> Any:
+    x = tensor_arg(x, "relu")
     return Relu.apply(x)
 
 
@@ -409,6 +422,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Any:
     A bound may be a number or a tensor that broadcasts against ``x`` (no gradient flows to a bound).
     With ``min > max`` every element becomes ``max``, as in PyTorch.
     """
+    x = tensor_arg(x, "clip")
     if min is None and max is None:
         raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
     return Clip.apply(x, _bound(min, "min"), _bound(max, "max"))
@@ -419,11 +433,13 @@ clamp = clip
 
 def clamp_min(x: Any, min: Any) -> Any:
     """``max(x, min)`` elementwise (``clamp(x, min=min)``)."""
+    x = tensor_arg(x, "clamp_min")
     return clip(x, min, None)
 
 
 def clamp_max(x: Any, max: Any) -> Any:
     """``min(x, max)`` elementwise (``clamp(x, max=max)``)."""
+    x = tensor_arg(x, "clamp_max")
     return clip(x, None, max)
 
 
@@ -436,6 +452,8 @@ def _bound(value: Any, name: str) -> Any:
             f"clamp: a {name} bound that requires grad is not supported (no gradient flows to a bound); "
             f"pass {name}.detach(), or write minigrad.maximum/minimum to differentiate through it"
         )
+    if not isinstance(value, minigrad.Tensor | np.ndarray | np.generic | int | float):
+        raise TypeError(f"clamp(): argument '{name}' must be Tensor or Number, not {type(value).__name__}")
     value = as_array(value)
     if value.dtype.kind not in "fiub":
         raise TypeError(
@@ -446,11 +464,13 @@ def _bound(value: Any, name: str) -> Any:
 
 def maximum(a: Any, b: Any) -> Any:
     """Elementwise max of two tensors (``minigrad.max(a, b)`` with a tensor ``b`` is the same)."""
+    operands(a, b, "maximum")
     return Maximum.apply(a, b)
 
 
 def minimum(a: Any, b: Any) -> Any:
     """Elementwise min of two tensors (``minigrad.min(a, b)`` with a tensor ``b`` is the same)."""
+    operands(a, b, "minimum")
     return Minimum.apply(a, b)
 
 
@@ -470,6 +490,7 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
 
     The mask broadcasts against ``x``; a tensor ``value`` gets the gradient of the filled positions.
     """
+    x = tensor_arg(x, "masked_fill")
     mask = as_array(mask)
     if mask.dtype != np.bool_:
         raise RuntimeError(
@@ -488,4 +509,5 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Any:
 
 
 def clone(x: Any) -> Any:
+    x = tensor_arg(x, "clone")
     return Clone.apply(x)

@@ -13,7 +13,7 @@ import numpy as np
 
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function, IndexGrad
-from minigrad.ops.dims import normalize_dim
+from minigrad.ops.dims import normalize_dim, tensor_arg
 
 __all__ = [
     "Gather",
@@ -110,6 +110,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Any:
     """The elements of the flattened ``x`` at ``indices`` (``torch.take``, ``np.take``), or with ``axis`` the
     slices at ``indices`` along it (an embedding lookup: ``take(weight, ids, 0)``); negative indices count
     from the end."""
+    x = tensor_arg(x, "take")
     indices = _index_array(indices, "take")
     if axis is None:
         x = x.reshape(-1)
@@ -127,6 +128,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Any:
 
 def index_select(x: Any, dim: int, index: Any) -> Any:
     """The slices of ``x`` at the 1-D ``index`` along ``dim`` (PyTorch's ``index_select``)."""
+    x = tensor_arg(x, "index_select")
     index = _index_array(index, "index_select")
     if index.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got shape {index.shape}")
@@ -136,6 +138,7 @@ def index_select(x: Any, dim: int, index: Any) -> Any:
 def gather(x: Any, dim: int, index: Any) -> Any:
     """PyTorch's ``gather(input, dim, index)``: ``out[i][j] = x[i][index[i][j]]`` for dim 1 (same number of
     dims; indices in ``[0, x.shape[dim])``)."""
+    x = tensor_arg(x, "gather")
     axis = normalize_dim(dim, x.ndim, "gather(): argument 'dim'")
     index = _index_array(index, "gather")
     if index.ndim != x.ndim:

@@ -15,7 +15,7 @@ import numpy as np
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
 from minigrad.ops.arithmetic import _RANK
-from minigrad.ops.dims import as_int, normalize_dim, normalize_shape
+from minigrad.ops.dims import as_int, normalize_dim, normalize_shape, number_arg, tensor_arg
 
 __all__ = [
     "Cat",
@@ -176,6 +176,9 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
     PyTorch's meaning: an int is the size of each piece (NumPy's ``np.split`` takes the number of
     pieces; that is ``chunk`` here).
     """
+    x = tensor_arg(x, "split")
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     axis = normalize_dim(dim, x.ndim, "split(): argument 'dim'")
     n = x.shape[axis] if x.ndim else 1
     if isinstance(split_size_or_sections, tuple | list):
@@ -197,6 +200,9 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
     """Cut into ``chunks`` pieces of (nearly) equal size along ``dim`` (PyTorch's rule: size ⌈n/chunks⌉)."""
+    x = tensor_arg(x, "chunk")
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     count = as_int(chunks, "chunk(): argument 'chunks'")
     if count <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {count}")
@@ -207,6 +213,7 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple:
 
 def unbind(x: Any, dim: int = 0) -> tuple:
     """The slices along ``dim``, each without that axis: ``h_1, h_2, ... = unbind(h, 0)``."""
+    x = tensor_arg(x, "unbind")
     if x.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions: unbind needs a tensor with dims")
     axis = normalize_dim(dim, x.ndim, "unbind(): argument 'dim'")
@@ -215,7 +222,21 @@ def unbind(x: Any, dim: int = 0) -> tuple:
 
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Any:
     """Pad with a constant. ``pad_width`` as NumPy's: an int, one ``(before, after)`` pair, or one per axis."""
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    x = tensor_arg(x, "pad")
+    value = number_arg(value, "pad", "value")
+    given = np.asarray(pad_width)
+    if given.dtype.kind not in "iu":
+        raise TypeError(
+            f"pad(): pad_width must be ints (NumPy's layout: an int, (before, after), or one pair per axis), "
+            f"got {pad_width!r}"
+        )
+    try:
+        widths = np.broadcast_to(given, (x.ndim, 2))
+    except ValueError:
+        raise RuntimeError(
+            f"pad(): pad_width {pad_width!r} does not fit a tensor of {x.ndim} dims: give an int, one (before, after) "
+            f"pair, or {x.ndim} pairs"
+        ) from None
     if (widths < 0).any():
         raise ValueError(f"pad widths must be non-negative, got {pad_width}")
     return Pad.apply(x, tuple(map(tuple, widths.tolist())), value)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.ops.arithmetic import operands
 
 __all__ = [
     "MatMul",
@@ -76,6 +77,7 @@ def _mismatch(sa: tuple, sb: tuple) -> str:
 
 def matmul(a: Any, b: Any) -> Any:
     """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch); both operands of one dtype."""
+    operands(a, b, "matmul")
     da = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
     db = b.dtype if hasattr(b, "dtype") else np.asarray(b).dtype
     if da != db:

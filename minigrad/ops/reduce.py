@@ -22,7 +22,7 @@ import numpy as np
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
 from minigrad.ops import return_types
-from minigrad.ops.dims import normalize_dim, normalize_dims
+from minigrad.ops.dims import normalize_dim, normalize_dims, tensor_arg
 from minigrad.ops.elementwise import Maximum, Minimum, floating
 from minigrad.ops.index import Gather
 from minigrad.ops.shape import Reshape
@@ -148,7 +148,7 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         x = floating(x)
-        m = x.max(axis=axes, keepdims=True)
+        m = x.max(axis=axes, keepdims=True, initial=-np.inf)  # (-inf for an empty axis: the sum of nothing is 0)
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) along an axis: shift by 0 instead
         out = m + np.log(np.exp(x - m).sum(axis=axes, keepdims=True))
         ctx.save_for_backward(x, out)
@@ -163,13 +163,13 @@ class LogSumExp(Function):
 
 def softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     """softmax(x)_i = e^(x_i - m) / Σ_j e^(x_j - m), m = max_j x_j (the shift cancels and prevents overflow)."""
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))  # (initial: an empty axis has no max)
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(x)_i = (x_i - m) - log Σ_j e^(x_j - m)."""
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -242,6 +242,7 @@ def sum(
     x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None, dtype: Any = None
 ) -> Any:
     """Σ over ``axis`` (all axes by default); ``dtype`` converts first (``sum(dtype=minigrad.float32)``)."""
+    x = tensor_arg(x, "sum")
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
     if dtype is not None:
         x = x.to(dtype)
@@ -252,6 +253,7 @@ def mean(
     x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None, dtype: Any = None
 ) -> Any:
     """The mean over ``axis``: of a floating tensor, as in PyTorch (``dtype`` converts first)."""
+    x = tensor_arg(x, "mean")
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
     if dtype is not None:
         x = x.to(dtype)
@@ -270,6 +272,7 @@ def var(
     unbiased: bool | None = None,
 ) -> Any:
     """Variance with PyTorch's default ``correction=1`` (``unbiased=False`` or ``correction=0`` for NumPy's)."""
+    x = tensor_arg(x, "var")
     if unbiased is not None:
         correction = 1 if unbiased else 0
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
@@ -284,15 +287,18 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, correction: int = 1, *
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
+    x = tensor_arg(x, "logsumexp")
     axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
     return LogSumExp.apply(x, axes, keep)
 
 
 def softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Any:
+    x = tensor_arg(x, "softmax")
     return Softmax.apply(x, _one_axis(x, axis, dim, "softmax"))
 
 
 def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Any:
+    x = tensor_arg(x, "log_softmax")
     return LogSoftmax.apply(x, _one_axis(x, axis, dim, "log_softmax"))
 
 
@@ -304,11 +310,13 @@ def log_softmax(x: Any, axis: Any = None, *, dim: Any = None) -> Any:
 def amax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
     """The largest values over ``axis``/``dim`` (an int, a tuple, or None for all): values only, tied
     maxima share the gradient (``torch.amax``)."""
+    x = tensor_arg(x, "amax")
     return _extreme(x, axis, keepdims, dim, keepdim, Max, "amax")
 
 
 def amin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
     """The smallest values over ``axis``/``dim``: values only, tied minima share the gradient (``torch.amin``)."""
+    x = tensor_arg(x, "amin")
     return _extreme(x, axis, keepdims, dim, keepdim, Min, "amin")
 
 
@@ -322,23 +330,27 @@ def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, kee
 
     NumPy's spelling ``max(x, axis=1, keepdims=True)`` returns only the values, as ``amax``.
     """
+    x = tensor_arg(x, "max")
     return _dispatch(x, dim, keepdim, axis, keepdims, "max")
 
 
 def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
     """PyTorch's ``torch.min``: ``min(x)`` the smallest value, ``min(x, dim)`` the named tuple
     ``(values, indices)``, ``min(x, other)`` the elementwise minimum; ``min(x, axis=...)`` values only."""
+    x = tensor_arg(x, "min")
     return _dispatch(x, dim, keepdim, axis, keepdims, "min")
 
 
 def argmax(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
     """Indices of the largest values along ``dim`` (of the flattened tensor without one); the first of ties,
     NaN counting as the largest; int64, no gradient."""
+    x = tensor_arg(x, "argmax")
     return _arg(x, dim, keepdim, axis, keepdims, np.argmax, "argmax")
 
 
 def argmin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None) -> Any:
     """Indices of the smallest values along ``dim`` (the first of ties; NaN counts as the smallest)."""
+    x = tensor_arg(x, "argmin")
     return _arg(x, dim, keepdim, axis, keepdims, np.argmin, "argmin")
 
 

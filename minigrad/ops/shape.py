@@ -16,7 +16,7 @@ import numpy as np
 
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
-from minigrad.ops.dims import normalize_dim, normalize_dims, normalize_shape
+from minigrad.ops.dims import normalize_dim, normalize_dims, normalize_shape, tensor_arg
 from minigrad.ops.index import Take
 
 __all__ = [
@@ -129,16 +129,19 @@ class Flip(Function):
 
 def reshape(x: Any, *shape: Any) -> Any:
     """``x`` with shape ``shape`` (one entry may be -1: inferred). ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``."""
+    x = tensor_arg(x, "reshape")
     return Reshape.apply(x, normalize_shape(shape, "reshape", minus_one="infer"))
 
 
 def view(x: Any, *shape: Any) -> Any:
     """``reshape``, PyTorch's name for a reshape that never copies (NumPy copies only when it must)."""
+    x = tensor_arg(x, "view")
     return Reshape.apply(x, normalize_shape(shape, "view", minus_one="infer"))
 
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     """Merge axes ``start_dim``..``end_dim`` into one (PyTorch's flatten)."""
+    x = tensor_arg(x, "flatten")
     start = normalize_dim(start_dim, x.ndim, "flatten(): argument 'start_dim'")
     end = normalize_dim(end_dim, x.ndim, "flatten(): argument 'end_dim'")
     if x.ndim == 0:
@@ -151,6 +154,7 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
 
 def squeeze(x: Any, dim: Any = None) -> Any:
     """Drop axes of length 1 (all of them, or the ones in ``dim`` that have length 1, as PyTorch)."""
+    x = tensor_arg(x, "squeeze")
     axes = normalize_dims(dim, x.ndim, "squeeze(): argument 'dim'")
     shape = tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1))
     return Reshape.apply(x, shape)
@@ -158,6 +162,7 @@ def squeeze(x: Any, dim: Any = None) -> Any:
 
 def unsqueeze(x: Any, dim: int) -> Any:
     """Insert an axis of length 1 at position ``dim`` (negative counts from the end of the result)."""
+    x = tensor_arg(x, "unsqueeze")
     axis = normalize_dim(dim, x.ndim + 1, "unsqueeze(): argument 'dim'")
     shape = x.shape[:axis] + (1,) + x.shape[axis:]
     return Reshape.apply(x, shape)
@@ -165,6 +170,7 @@ def unsqueeze(x: Any, dim: int) -> Any:
 
 def permute(x: Any, *dims: Any) -> Any:
     """Reorder the axes: ``permute(x, 1, 0, 2)``: axis i of the result is axis ``dims[i]`` of ``x``."""
+    x = tensor_arg(x, "permute")
     if len(dims) == 1 and isinstance(dims[0], tuple | list):
         dims = tuple(dims[0])
     if len(dims) != x.ndim:
@@ -180,6 +186,7 @@ def permute(x: Any, *dims: Any) -> Any:
 
 def transpose(x: Any, dim0: int | None = None, dim1: int | None = None) -> Any:
     """Swap two axes (PyTorch's ``transpose(dim0, dim1)``; without dims, the last two, if there are two)."""
+    x = tensor_arg(x, "transpose")
     if dim0 is None and dim1 is None:
         if x.ndim < 2:
             return Reshape.apply(x, x.shape)
@@ -198,6 +205,7 @@ swapaxes = transpose
 
 def t(x: Any) -> Any:
     """The transpose of a matrix (a tensor of at most 2 dims is returned transposed; more is an error)."""
+    x = tensor_arg(x, "t")
     if x.ndim > 2:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D: use transpose(dim0, dim1) "
@@ -208,6 +216,7 @@ def t(x: Any) -> Any:
 
 def expand(x: Any, *shape: Any) -> Any:
     """Broadcast to ``shape``; -1 keeps an axis's length (PyTorch's ``expand``; a new leading axis needs a size)."""
+    x = tensor_arg(x, "expand")
     shape = normalize_shape(shape, "expand", minus_one="keep")
     lead = len(shape) - x.ndim
     if lead < 0:
@@ -236,12 +245,14 @@ def broadcast_to(x: Any, shape: Any) -> Any:
 
 def flip(x: Any, dims: Any) -> Any:
     """Reverse the order of elements along ``dims`` (an int or a tuple of ints)."""
+    x = tensor_arg(x, "flip")
     return Flip.apply(x, normalize_dims(dims, x.ndim, "flip(): argument 'dims'"))
 
 
 def repeat(x: Any, *repeats: Any) -> Any:
     """``x`` tiled: ``repeat(x, 2, 3)`` repeats it twice along axis 0 and 3 times along axis 1 (PyTorch's
     ``repeat``; more repeats than axes add leading axes)."""
+    x = tensor_arg(x, "repeat")
     repeats = normalize_shape(repeats, "repeat")
     if len(repeats) < x.ndim:
         raise RuntimeError(
@@ -254,6 +265,7 @@ def repeat(x: Any, *repeats: Any) -> Any:
 def repeat_interleave(x: Any, repeats: Any, dim: int | None = None) -> Any:
     """Repeat each element ``repeats`` times along ``dim`` (of the flattened tensor if None):
     ``[1, 2] -> [1, 1, 2, 2]``. ``repeats`` is an int or one count per element along ``dim``."""
+    x = tensor_arg(x, "repeat_interleave")
     if dim is None:
         x, axis = reshape(x, -1), 0
     else:

@@ -23,7 +23,7 @@ import numpy as np
 import minigrad  # minigrad.Tensor, read when a function runs (tensor.py imports this module)
 from minigrad.autograd import Function
 from minigrad.ops import return_types
-from minigrad.ops.dims import as_int, normalize_dim
+from minigrad.ops.dims import as_int, normalize_dim, tensor_arg
 from minigrad.ops.index import Gather
 from minigrad.ops.reduce import _winners_share
 from minigrad.ops.shape import Reshape
@@ -89,6 +89,7 @@ def _zero_d(x: Any, kind: type) -> Any:
 def sort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
     """``(values, indices)`` sorted along ``dim`` (ascending unless ``descending``). Always stable: equal
     values keep their order (``stable`` is accepted for PyTorch's signature)."""
+    x = tensor_arg(x, "sort")
     axis = normalize_dim(dim, x.ndim, "sort(): argument 'dim'")
     if x.ndim == 0:
         return _zero_d(x, return_types.sort)
@@ -97,6 +98,7 @@ def sort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = Fals
 
 def argsort(x: Any, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
     """The indices that sort ``x`` along ``dim`` (stable; int64, no gradient)."""
+    x = tensor_arg(x, "argsort")
     axis = normalize_dim(dim, x.ndim, "argsort(): argument 'dim'")
     if x.ndim == 0:
         return minigrad.Tensor(np.array(0))
@@ -109,6 +111,7 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
     Ties go to the element met first; the result is always sorted (``sorted=False`` allows any order in
     PyTorch, so this is one of its answers).
     """
+    x = tensor_arg(x, "topk")
     k = as_int(k, "topk(): argument 'k'")
     axis = normalize_dim(dim, x.ndim, "topk(): argument 'dim'")
     n = x.shape[axis] if x.ndim else 1
@@ -124,6 +127,7 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
 def median(x: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """The lower median: of all elements (``median(x)``, a 0-d tensor; tied elements share the gradient),
     or along ``dim`` the named tuple ``(values, indices)``. A NaN makes the median NaN."""
+    x = tensor_arg(x, "median")
     if dim is None:
         if keepdim:
             raise TypeError("median(): keepdim=True needs a dim: median(dim=..., keepdim=True)")
