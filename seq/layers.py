@@ -10,7 +10,7 @@ between the two.
 Two paths compute the same function (a test holds them equal to 1e-12 in values and gradients):
 
 - ``impl="fused"`` (the default): each layer and direction is one autograd ``Function`` over the
-  whole sequence (``seq/fused.py``), as PyTorch's native kernels are — the input projection of all
+  whole sequence (``seq/fused/``), as PyTorch's native kernels are — the input projection of all
   steps as one matrix product, one product per step for all gates, a hand-derived backward loop,
   the weight gradients as one product over all steps. It is what you train with.
 - ``impl="cells"``: the readable cells of ``seq/cells.py`` applied step by step through the autograd
