@@ -445,7 +445,7 @@ class Tensor(TensorMethods, InPlaceMethods):
     __floordiv__, __rfloordiv__ = _operator(F.FloorDivide, "//")
     __mod__, __rmod__ = _operator(F.Remainder, "%")
     __pow__, __rpow__ = _operator(F.Pow, "**")
-    __matmul__, __rmatmul__ = _operator(F.matmul, "@")
+    __matmul__, __rmatmul__ = _operator(F.MatMul, "@")
 
     def __neg__(self) -> Tensor:
         return F.Neg.apply(self)

@@ -120,7 +120,8 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)  # a number, or two dtypes: PyTorch's promotion
         try:
             return a + b
         except ValueError:
@@ -136,7 +137,8 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)  # a number, or two dtypes: PyTorch's promotion
         try:
             return a - b
         except ValueError:
@@ -152,7 +154,8 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)  # a number, or two dtypes: PyTorch's promotion
         ctx.save_for_backward(a, b)
         try:
             return a * b
@@ -172,7 +175,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b, division=True)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype or a.dtype.kind != "f":
+            a, b = promote(a, b, division=True)  # integers divide into the default float dtype
         ctx.save_for_backward(a, b)
         try:
             return a / b
@@ -192,7 +196,8 @@ class FloorDivide(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)  # a number, or two dtypes: PyTorch's promotion
         try:
             return a // b
         except ValueError:
@@ -211,7 +216,8 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)  # a number, or two dtypes: PyTorch's promotion
         ctx.save_for_backward(a, b)
         try:
             return a % b
@@ -248,7 +254,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not _ndarray or type(b) is not _ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)  # a number, or two dtypes: PyTorch's promotion
         try:
             if _whole(b) and b >= 0:  # the usual x ** 2: no base gives inf or NaN
                 out = a**b

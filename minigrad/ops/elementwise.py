@@ -79,7 +79,8 @@ class Exp(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         out = np.exp(x)
         ctx.save_for_backward(out)
         return out
@@ -95,7 +96,8 @@ class Log(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         ctx.save_for_backward(x)
         return np.log(x)
 
@@ -110,7 +112,8 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -126,7 +129,8 @@ class Sin(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         ctx.save_for_backward(x)
         return np.sin(x)
 
@@ -141,7 +145,8 @@ class Cos(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         ctx.save_for_backward(x)
         return np.cos(x)
 
@@ -175,7 +180,8 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         out = np.tanh(x)
         ctx.save_for_backward(out)
         return out
@@ -197,7 +203,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = floating(x)
+        if x.dtype.kind != "f":
+            x = floating(x)  # integers and bools: the default float dtype, as PyTorch
         out = stable_sigmoid(x)
         ctx.save_for_backward(out)
         return out
@@ -259,7 +266,8 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         try:
             return np.maximum(a, b)
@@ -280,7 +288,8 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(a, b)
+        if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
+            a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         try:
             return np.minimum(a, b)

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.ops.arithmetic import operands
 
 __all__ = [
     "MatMul",
@@ -21,6 +20,8 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
+            _check_operands(a, b)
         ctx.save_for_backward(a, b)
         if a.ndim > 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]:
             # a stack of rows times one matrix (x<t> for every t times W): one product, not one per row block
@@ -75,14 +76,21 @@ def _mismatch(sa: tuple, sb: tuple) -> str:
     return f"matmul: the batch dimensions of shapes {sa} and {sb} do not broadcast"
 
 
-def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch); both operands of one dtype."""
-    operands(a, b, "matmul")
-    da = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
-    db = b.dtype if hasattr(b, "dtype") else np.asarray(b).dtype
-    if da != db:
+def _check_operands(a: Any, b: Any) -> None:
+    """Both operands arrays (of tensors) of one dtype, as PyTorch's matmul requires."""
+    for position, v in ((1, a), (2, b)):
+        if not isinstance(v, np.ndarray):
+            raise TypeError(
+                f"matmul(): argument '{('input', 'other')[position - 1]}' (position {position}) must be "
+                f"Tensor, not {type(v).__name__}"
+            )
+    if a.dtype != b.dtype:
         raise RuntimeError(
-            f"expected both operands of matmul to have the same dtype, but got {da} and {db}: convert one, "
+            f"expected both operands of matmul to have the same dtype, but got {a.dtype} and {b.dtype}: convert one, "
             f"e.g. b.to(a.dtype)"
         )
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch); both operands of one dtype."""
     return MatMul.apply(a, b)
