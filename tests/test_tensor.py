@@ -414,3 +414,16 @@ def test_format_contains_and_integer_division():
     x = minigrad.tensor([7.5], requires_grad=True)
     with pytest.raises(RuntimeError, match="derivative for floor_divide is not implemented"):
         (x // 2).sum().backward()
+
+
+def test_matmul_of_two_dtypes_promotes_as_the_elementwise_ops():
+    """PyTorch refuses two dtypes in matmul; minigrad promotes (a deliberate, documented difference)."""
+    x = minigrad.ones(2, 3, dtype=minigrad.float64, requires_grad=True)
+    w = minigrad.ones(3, 2, requires_grad=True)
+    y = x @ w
+    assert y.dtype == np.float64
+    y.sum().backward()
+    assert x.grad.dtype == np.float64 and w.grad.dtype == np.float32
+    assert (minigrad.ones(2, 3, dtype=minigrad.long) @ minigrad.ones(3, 2)).dtype == np.float32
+    with pytest.raises(TypeError, match=r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not float"):
+        minigrad.matmul(x, 2.0)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.ops.arithmetic import promote
 
 __all__ = [
     "MatMul",
@@ -21,7 +22,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
-            _check_operands(a, b)
+            a, b = _check_operands(a, b)
         ctx.save_for_backward(a, b)
         if a.ndim > 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]:
             # a stack of rows times one matrix (x<t> for every t times W): one product, not one per row block
@@ -76,21 +77,21 @@ def _mismatch(sa: tuple, sb: tuple) -> str:
     return f"matmul: the batch dimensions of shapes {sa} and {sb} do not broadcast"
 
 
-def _check_operands(a: Any, b: Any) -> None:
-    """Both operands arrays (of tensors) of one dtype, as PyTorch's matmul requires."""
+def _check_operands(a: Any, b: Any) -> tuple:
+    """Both operands arrays (of tensors), converted to one dtype by PyTorch's promotion rule for elementwise ops.
+
+    (PyTorch's matmul refuses two dtypes; minigrad promotes, so a float64 input to float32 weights computes in
+    float64 as NumPy would, and an integer tensor with a float32 one in float32.)
+    """
     for position, v in ((1, a), (2, b)):
         if not isinstance(v, np.ndarray):
             raise TypeError(
                 f"matmul(): argument '{('input', 'other')[position - 1]}' (position {position}) must be "
                 f"Tensor, not {type(v).__name__}"
             )
-    if a.dtype != b.dtype:
-        raise RuntimeError(
-            f"expected both operands of matmul to have the same dtype, but got {a.dtype} and {b.dtype}: convert one, "
-            f"e.g. b.to(a.dtype)"
-        )
+    return promote(a, b)
 
 
 def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch); both operands of one dtype."""
+    """``a @ b`` (1-D, 2-D and batched, broadcasting as NumPy and PyTorch)."""
     return MatMul.apply(a, b)
