@@ -212,14 +212,14 @@ class LogSoftmax(Function):
 # ------------------------------------------------------------------------------------------------
 
 
-def _axis_args(x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: Any) -> tuple:
+def _axis_args(x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: Any, what: str = "dim") -> tuple:
     if dim is not None:
         if axis is not None:
             raise TypeError("pass either axis or dim (its PyTorch alias), not both")
         axis = None if isinstance(dim, tuple | list) and len(dim) == 0 else dim  # PyTorch: dim=() is every dim
     if keepdim is not None:
         keepdims = keepdim
-    return normalize_dims(axis, x.ndim), bool(keepdims)
+    return normalize_dims(axis, x.ndim, f"{what}(): argument 'dim'"), bool(keepdims)
 
 
 def _one_axis(x: Any, axis: Any, dim: Any, what: str) -> int:
@@ -243,7 +243,7 @@ def sum(
 ) -> Any:
     """Σ over ``axis`` (all axes by default); ``dtype`` converts first (``sum(dtype=minigrad.float32)``)."""
     x = tensor_arg(x, "sum")
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim, "sum")
     if dtype is not None:
         x = x.to(dtype)
     return Sum.apply(x, axes, keep)
@@ -254,7 +254,7 @@ def mean(
 ) -> Any:
     """The mean over ``axis``: of a floating tensor, as in PyTorch (``dtype`` converts first)."""
     x = tensor_arg(x, "mean")
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim, "mean")
     if dtype is not None:
         x = x.to(dtype)
     _floating_only(x, "mean")
@@ -275,7 +275,7 @@ def var(
     x = tensor_arg(x, "var")
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim, "var")
     if x.dtype.kind != "f":
         raise RuntimeError(f"std and var only support floating point dtypes, got {x.dtype}: convert with .float()")
     return Var.apply(x, axes, keep, correction)
@@ -288,7 +288,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, correction: int = 1, *
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: Any = None) -> Any:
     x = tensor_arg(x, "logsumexp")
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim, "logsumexp")
     return LogSumExp.apply(x, axes, keep)
 
 
@@ -355,7 +355,7 @@ def argmin(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, 
 
 
 def _extreme(x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any, op: type, what: str) -> Any:
-    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim)
+    axes, keep = _axis_args(x, axis, keepdims, dim, keepdim, what)
     if x.data.size == 0:
         if x.ndim == 0 or (axis is None and dim is None):
             raise RuntimeError(
