@@ -150,7 +150,7 @@ def run_grid(args, torch) -> list:
         "\nOne layer, forward + 0.5 Σ|h_t|² + backward to x and every weight. 'reference' is hand-written NumPy "
         "(absolute median); the others are medians as multiples of it in the same run."
     )
-    print(f"{'size':4} {'dtype':7} {'kernel':6} | {'reference':>10} | {'fused':^17} | {'cells':^17} | torch.nn")
+    print(f"{'size':4} {'dtype':7} {'kernel':6} | {'reference':>10} | {'fused':^19} | {'cells':^19} | torch.nn")
     checks = []
     for size in args.sizes:
         T, B, D, H = SIZES[size]
@@ -165,7 +165,7 @@ def run_grid(args, torch) -> list:
                 for impl in ("fused", "cells"):
                     ratio, target = median(times[impl]) / ref, TARGETS[impl][size]
                     ok = ratio <= target
-                    line += f" {ratio:5.2f}x {'met' if ok else 'MISSED':6} <={target:<4} |"
+                    line += f" {ratio:5.3f}x {'met' if ok else 'MISSED':6} <={target:<4} |"
                     checks.append((f"{impl} {size} {dtype_name} {KERNELS[kernel][0]}", ratio, target))
                 line += f" {median(times['torch']) / ref:5.2f}x" if "torch" in times else "  (not installed)"
                 print(line + f"   [{len(times['reference'])} repeats; {load_average()}]", flush=True)
@@ -260,8 +260,8 @@ def run_long(lengths: list, repeats: int, clock) -> list:
     for T in lengths:
         case = long_case(T)
         runs = case.contenders(TOLERANCE["float64"])  # no torch here: the long case compares NumPy and seq
-        n = repeats if T <= 10_000 else max(1, min(repeats, 3))
-        times = interleaved(runs, repeats=n, min_time=0.0 if T > 10_000 else 1.0, clock=clock)
+        long = T > 10_000  # the check above was the warm-up; a few repeats are enough at seconds per run
+        times = interleaved(runs, 3 if long else repeats, 0.0 if long else 0.5, warmup=not long, clock=clock)
         memory = {name: {method: measure_memory(name, T, method) for method in ("tracemalloc", "rss")} for name in runs}
         ref_step = median(times["reference"]) / T
         line = f"  T={T:>7,} |"
@@ -289,7 +289,7 @@ def main() -> None:
     parser.add_argument("--dtypes", default="float64,float32", help="comma list of float64,float32")
     parser.add_argument("--kernels", default="lstm,gru,rnn", help="comma list of lstm,gru,rnn")
     parser.add_argument("--repeats", type=int, default=7, help="at least this many interleaved repeats per case")
-    parser.add_argument("--min-time", type=float, default=1.0, help="more repeats (up to 41) until this many s")
+    parser.add_argument("--min-time", type=float, default=0.5, help="more repeats (up to 41) until this many s")
     parser.add_argument("--long-T", default="1000,10000,100000", help="sequence lengths of the long case")
     parser.add_argument("--no-long", action="store_true", help="skip the long-sequence case")
     parser.add_argument("--quick", action="store_true", help="S1 and S3, 3 repeats, long sequences up to 10,000")
@@ -329,7 +329,7 @@ def main() -> None:
         checks += run_long(lengths, args.repeats, args.clock)
     missed = [c for c in checks if not c[1] <= c[2]]
     print(f"\nTargets met: {len(checks) - len(missed)} of {len(checks)}.", end="")
-    print(" Missed: " + "; ".join(f"{d} ({v:.2f} > {t})" for d, v, t in missed) if missed else "")
+    print(" Missed: " + "; ".join(f"{d} ({v:.3f} > {t})" for d, v, t in missed) if missed else "")
     print(f"Total time {time.perf_counter() - started:.0f} s; {load_average()}")
 
 

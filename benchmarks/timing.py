@@ -66,21 +66,22 @@ def interleaved(
     repeats: int = 7,
     min_time: float = 1.0,
     max_repeats: int = 41,
+    warmup: bool = True,
     clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
     """Time each contender ``repeats`` times or more, in turns; return the times (seconds) of each.
 
     The number of rounds is raised (up to ``max_repeats``) until the slowest contender's total reaches
-    ``min_time`` seconds, judged from its warm-up call.
+    ``min_time`` seconds, judged from its warm-up call (``warmup=False``: the caller has run each already).
     """
-    warmup = {}
-    for name, fn in contenders.items():
+    first = {}
+    for name, fn in contenders.items() if warmup else ():
         gc.collect()
         start = clock()
         fn()
-        warmup[name] = clock() - start
-    slowest = max(warmup.values())
-    rounds = max(repeats, min(max_repeats, math.ceil(min_time / max(slowest, 1e-9))))
+        first[name] = clock() - start
+    slowest = max(first.values(), default=0.0)
+    rounds = max(repeats, min(max_repeats, math.ceil(min_time / max(slowest, 1e-9)))) if first else repeats
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
