@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import torch_or_skip
 
 import minigrad
 from minigrad import Tensor
@@ -416,14 +417,21 @@ def test_format_contains_and_integer_division():
         (x // 2).sum().backward()
 
 
-def test_matmul_of_two_dtypes_promotes_as_the_elementwise_ops():
-    """PyTorch refuses two dtypes in matmul; minigrad promotes (a deliberate, documented difference)."""
+def test_matmul_of_two_dtypes_is_refused_as_in_pytorch():
+    """Unlike the elementwise ops, PyTorch's matmul refuses two dtypes (float64 data into float32 weights)."""
     x = minigrad.ones(2, 3, dtype=minigrad.float64, requires_grad=True)
     w = minigrad.ones(3, 2, requires_grad=True)
-    y = x @ w
-    assert y.dtype == np.float64
-    y.sum().backward()
-    assert x.grad.dtype == np.float64 and w.grad.dtype == np.float32
-    assert (minigrad.ones(2, 3, dtype=minigrad.long) @ minigrad.ones(3, 2)).dtype == np.float32
+    with pytest.raises(RuntimeError, match=r"same dtype, but got float64 and float32 .*x.to\(weight.dtype\)"):
+        x @ w
+    with pytest.raises(RuntimeError, match="same dtype"):
+        minigrad.ones(2, 3, dtype=minigrad.long) @ minigrad.ones(3, 2)
+    y = x.to(w.dtype) @ w
+    assert y.dtype == np.float32
     with pytest.raises(TypeError, match=r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not float"):
         minigrad.matmul(x, 2.0)
+
+
+def test_matmul_of_two_dtypes_is_refused_by_pytorch_too():
+    torch = torch_or_skip()
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3, dtype=torch.float64) @ torch.ones(3, 2)

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Function
-from minigrad.ops.arithmetic import promote
 
 __all__ = [
     "MatMul",
@@ -78,10 +77,10 @@ def _mismatch(sa: tuple, sb: tuple) -> str:
 
 
 def _check_operands(a: Any, b: Any) -> tuple:
-    """Both operands arrays (of tensors), converted to one dtype by PyTorch's promotion rule for elementwise ops.
+    """Both operands arrays (of tensors) of one dtype, as PyTorch's matmul requires.
 
-    (PyTorch's matmul refuses two dtypes; minigrad promotes, so a float64 input to float32 weights computes in
-    float64 as NumPy would, and an integer tensor with a float32 one in float32.)
+    Unlike the elementwise ops, matmul does not promote: a float64 input to float32 weights is almost
+    always a mistake (data that was never converted), and PyTorch refuses it too.
     """
     for position, v in ((1, a), (2, b)):
         if not isinstance(v, np.ndarray):
@@ -89,7 +88,12 @@ def _check_operands(a: Any, b: Any) -> tuple:
                 f"matmul(): argument '{('input', 'other')[position - 1]}' (position {position}) must be "
                 f"Tensor, not {type(v).__name__}"
             )
-    return promote(a, b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected both operands of matmul to have the same dtype, but got {a.dtype} and {b.dtype} "
+            f"(shapes {a.shape} and {b.shape}): convert one, e.g. x.to(weight.dtype)"
+        )
+    return a, b
 
 
 def matmul(a: Any, b: Any) -> Any:
