@@ -31,11 +31,15 @@ from __future__ import annotations
 
 import numpy as np
 
-# The ufuncs, looked up once: the time loops call them with positional ``out`` arguments. Matrix products
-# use ``np.dot`` where both operands are contiguous (less overhead per call: it counts when B = 1), and
-# ``np.matmul`` where one is a strided slice (``np.dot`` would copy it first; ``np.matmul`` hands BLAS its
-# strides).
-add, subtract, multiply, tanh, dot, matmul = np.add, np.subtract, np.multiply, np.tanh, np.dot, np.matmul
+# The ufuncs, looked up once: the time loops call them with positional ``out`` arguments.
+add, subtract, multiply, tanh, matmul = np.add, np.subtract, np.multiply, np.tanh, np.matmul
+
+
+def _step_product(B: int):
+    """The function for the per-step products: ``np.dot`` for one row (B = 1: it costs less per call, which is
+    what counts then), else ``np.matmul`` (measured faster on larger operands, and it hands a strided slice to
+    BLAS as it is where ``np.dot`` would copy it first)."""
+    return np.dot if B == 1 else np.matmul
 
 
 def _with_ones_column(x: np.ndarray, H: int) -> np.ndarray:
@@ -111,6 +115,7 @@ def lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[fl
     T, B, D = x.shape
     H = w_hh.shape[1]
     dtype = x.dtype
+    product = _step_product(B)
     # ---- forward
     scale, shift = _gate_scale("ssts", H, dtype)
     xh = _with_ones_column(x, H)  # row t: [x<t>, 1, h<t-1>]
@@ -124,7 +129,7 @@ def lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[fl
     ig = np.empty((B, H), dtype)
     for t in range(T):
         a = acts[t]  # (B, 4H)
-        matmul(xh[t, :, D + 1 :], w_hh_t, rec)
+        product(xh[t, :, D + 1 :], w_hh_t, rec)
         a += rec
         tanh(a, a)
         a *= scale
@@ -173,13 +178,13 @@ def lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[fl
             d[:, 3] *= dh  # do
             d[:, :3] *= dc[:, None, :]  # di, df, dg
             dc *= acts[t, :, H : 2 * H]  # dc<t-1> = dc<t> ⊙ f
-            dot(dgates[t], w_hh, dh_next)  # W_hhᵀ dgates<t>: (B, 4H) @ (4H, H)
+            product(dgates[t], w_hh, dh_next)  # W_hhᵀ dgates<t>: (B, 4H) @ (4H, H)
     flat = dgates.reshape(T * B, 4 * H)  # (T*B, 4H)
-    dw = dot(flat.T, xh[:T].reshape(T * B, D + 1 + H))  # (4H, D+1+H): [dW_ih, db, dW_hh] in one GEMM
+    dw = matmul(flat.T, xh[:T].reshape(T * B, D + 1 + H))  # (4H, D+1+H): [dW_ih, db, dW_hh] in one GEMM
     dw_ih, db, dw_hh = _split_weight_grads(dw, D)
     grads = {"weight_ih_l0": dw_ih, "weight_hh_l0": dw_hh, "bias_ih_l0": db, "bias_hh_l0": db.copy()}
     if input_grad:
-        grads["x"] = dot(flat, w_ih).reshape(T, B, D)  # dx<t> = W_ihᵀ dgates<t>
+        grads["x"] = matmul(flat, w_ih).reshape(T, B, D)  # dx<t> = W_ihᵀ dgates<t>
     return loss, grads
 
 
@@ -209,6 +214,7 @@ def gru(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
     T, B, D = x.shape
     H = w_hh.shape[1]
     dtype = x.dtype
+    product = _step_product(B)
     # ---- forward
     scale, _ = _gate_scale("sst", H, dtype)
     bias = b_ih.copy()
@@ -225,7 +231,7 @@ def gru(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
         a = acts[t]  # (B, 3H)
         rz, r, z, n = a[:, : 2 * H], a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
         h_prev = xh[t, :, D + 1 :]
-        matmul(h_prev, w_hh_t, rec)
+        product(h_prev, w_hh_t, rec)
         rz += rec[:, : 2 * H]
         tanh(rz, rz)
         rz *= 0.5
@@ -266,7 +272,7 @@ def gru(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
             d = by_gate[t]  # (B, 4, H): [dn, dz, dr, dn ⊙ r] once scaled
             d[:, :2] *= dh[:, None, :]  # dn, dz
             d[:, 2:] *= d[:, :1]  # dr = dn ⊙ hn ⊙ r (1 - r);  dn ⊙ r
-            matmul(grad[t, :, H:], w_hh_zrn, dh_next)  # W_hhᵀ [dr, dz, dn ⊙ r]: (B, 3H) @ (3H, H)
+            product(grad[t, :, H:], w_hh_zrn, dh_next)  # W_hhᵀ [dr, dz, dn ⊙ r]: (B, 3H) @ (3H, H)
             multiply(dh, acts[t, :, H : 2 * H], tmp)
             dh_next += tmp  # + dh ⊙ z
     flat = grad.reshape(T * B, 4 * H)  # (T*B, 4H)
@@ -297,9 +303,10 @@ def rnn(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
     T, B, D = x.shape
     H = w_hh.shape[1]
     dtype = x.dtype
+    product = _step_product(B)
     # ---- forward
     x_flat = x.reshape(T * B, D)  # (T*B, D)
-    pre = dot(x_flat, w_ih.T).reshape(T, B, H)  # (T, B, H): W_ih x<t> + b for every step, one GEMM
+    pre = matmul(x_flat, w_ih.T).reshape(T, B, H)  # (T, B, H): W_ih x<t> + b for every step, one GEMM
     pre += b_ih + b_hh
     hs = np.empty((T + 1, B, H), dtype)  # h<t-1> in row t
     hs[0] = h0
@@ -307,7 +314,7 @@ def rnn(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
     rec = np.empty((B, H), dtype)
     for t in range(T):
         h_new = hs[t + 1]
-        dot(hs[t], w_hh_t, rec)
+        product(hs[t], w_hh_t, rec)
         add(pre[t], rec, h_new)
         tanh(h_new, h_new)  # h<t>
     out = hs[1:]  # (T, B, H)
@@ -323,13 +330,13 @@ def rnn(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
         for t in range(stop - 1, start - 1, -1):
             add(out[t], dh_next, dh)  # dh<t> = h<t> + W_hhᵀ dz<t+1>
             dz[t] *= dh  # dz<t>
-            dot(dz[t], w_hh, dh_next)
+            product(dz[t], w_hh, dh_next)
     flat = dz.reshape(T * B, H)  # (T*B, H)
     db = flat.sum(axis=0)
-    grads = {"weight_ih_l0": dot(flat.T, x_flat), "weight_hh_l0": dot(flat.T, hs[:T].reshape(T * B, H))}
+    grads = {"weight_ih_l0": matmul(flat.T, x_flat), "weight_hh_l0": matmul(flat.T, hs[:T].reshape(T * B, H))}
     grads["bias_ih_l0"], grads["bias_hh_l0"] = db, db.copy()
     if input_grad:
-        grads["x"] = dot(flat, w_ih).reshape(T, B, D)  # dx<t> = W_ihᵀ dz<t>
+        grads["x"] = matmul(flat, w_ih).reshape(T, B, D)  # dx<t> = W_ihᵀ dz<t>
     return loss, grads
 
 
