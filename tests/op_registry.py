@@ -71,9 +71,7 @@ def _axis_choices(ndim: int) -> st.SearchStrategy:
 @st.composite
 def reduction(draw, distinct: bool = False):
     """One array, an axis (None, int or tuple) and keepdims."""
-    x = draw(arrays(shapes(max_side=3)))
-    if distinct and x.size > 1:
-        assume(np.min(np.diff(np.sort(x.ravel()))) > 1e-3)  # no ties: max/min are differentiable
+    x = draw(arrays(shapes(max_side=3), min_gap=1e-3 if distinct else 0.0))  # distinct: no ties for max/min
     axis = draw(_axis_choices(x.ndim))
     return (x,), {"axis": axis, "keepdims": draw(st.booleans())}
 
@@ -136,8 +134,10 @@ def two_axes(draw):
 
 @st.composite
 def squeeze_args(draw):
-    shape = draw(shapes(min_dims=1, min_side=1, max_side=3))
-    x = draw(arrays(shape))
+    shape = list(draw(shapes(min_dims=1, min_side=1, max_side=3)))
+    for i in draw(st.sets(st.integers(0, len(shape) - 1), min_size=1)):  # at least one axis of length 1 to squeeze
+        shape[i] = 1
+    x = draw(arrays(tuple(shape)))
     return (x,), {"dim": draw(st.none() | st.integers(-x.ndim, x.ndim - 1))}
 
 
@@ -149,9 +149,12 @@ def unsqueeze_args(draw):
 
 @st.composite
 def expand_args(draw):
-    x = draw(arrays(shapes(max_dims=2, max_side=3)))
+    shape = list(draw(shapes(max_dims=2, max_side=3)))
+    for i in draw(st.sets(st.integers(0, len(shape) - 1), max_size=len(shape))) if shape else ():
+        shape[i] = 1  # axes of length 1 that expand stretches
+    x = draw(arrays(tuple(shape)))
     lead = draw(st.lists(st.integers(1, 3), max_size=2))
-    target = tuple(lead) + tuple(draw(st.integers(1, 3)) if n == 1 else n for n in x.shape)
+    target = tuple(lead) + tuple(draw(st.integers(2, 3)) if n == 1 else n for n in x.shape)
     return (x,), {"shape": target}
 
 
