@@ -22,6 +22,8 @@ import itertools
 import math
 from collections import Counter
 
+import pytest
+
 import minigrad as torch
 import seq
 from minigrad import nn
@@ -77,6 +79,7 @@ class CharRNN(nn.Module):
         return self.fc2(out), hidden
 
 
+@pytest.mark.slow
 def test_the_course_rnn_learns_names():
     torch.manual_seed(0)
     model = CharRNN(vocab_size, 16, 64)
@@ -145,6 +148,7 @@ def sample(model, start, length, temperature=1.0):
     return out
 
 
+@pytest.mark.slow
 def test_the_course_lstm_learns_names_and_samples():
     torch.manual_seed(0)
     model = CharLSTM(vocab_size, 16, 64, num_layers=1)

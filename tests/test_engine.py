@@ -55,6 +55,7 @@ def test_broadcast_gradient_is_summed_to_input_shape():
     np.testing.assert_array_equal(w.grad, x.data.sum(axis=0, keepdims=True))
 
 
+@pytest.mark.slow
 def test_long_chain_with_default_recursion_limit():
     limit = sys.getrecursionlimit()
     x = leaf([1.0])
@@ -66,6 +67,7 @@ def test_long_chain_with_default_recursion_limit():
     np.testing.assert_array_equal(x.grad, [1.0])
 
 
+@pytest.mark.slow
 def test_deleting_a_million_node_graph_does_not_crash():
     code = (
         "import numpy as np, minigrad\n"
@@ -418,6 +420,7 @@ def test_saved_arrays_are_released_by_backward():
     assert saved() is None  # the graph (x, y) is still alive, but what backward needed is gone
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_over_training_steps():
     rng = np.random.default_rng(0)
     w = Tensor(rng.standard_normal((8, 8)) * 0.1, requires_grad=True)

@@ -107,7 +107,7 @@ def _functions_in_graph(outs) -> set:
 
 
 def test_registry_covers_every_op_class():
-    """Every Function class in minigrad.ops is exercised by some registry entry (Cast: its own check in test_kinks_and_ties.py)."""
+    """Every Function class in minigrad.ops is exercised by some registry entry (Cast: test_kinks_and_ties.py)."""
     seen = set()
     for op in OPS:
         one = settings(max_examples=1, phases=[Phase.generate], database=None, derandomize=True)

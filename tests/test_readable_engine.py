@@ -132,6 +132,7 @@ def test_random_composite_graphs(graph):
     _assert_same(engine, mine)
 
 
+@pytest.mark.slow
 def test_a_long_chain_has_no_recursion_limit():
     def build(x):
         for _ in range(5_000):

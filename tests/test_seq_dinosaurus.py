@@ -390,6 +390,7 @@ def independent_training(names, char_to_ix, num_iterations, n_a, dino_names):
     return p, printed
 
 
+@pytest.mark.slow
 def test_model_equals_an_independent_training_loop():
     data = D.read_names()
     names = data.data_x[::10]  # 517 names: the loop wraps around the shuffled list 3 times
@@ -475,6 +476,7 @@ def test_model_prints_as_the_course_does_and_verbose_adds_the_debugging_lines():
     assert "single_example =" in text and " X =  [None," in text
 
 
+@pytest.mark.slow
 def test_model_learns_names():
     """2,000 steps of the course's loop beat the unigram model on names it never saw.
 

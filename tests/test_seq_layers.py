@@ -519,6 +519,7 @@ def test_float32_stays_float32(impl):
     assert x.grad.dtype == np.float32 and layer.weight_hh_l0.grad.dtype == np.float32
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("impl", IMPLS)
 def test_long_sequence_with_default_recursion_limit(impl):
     limit = sys.getrecursionlimit()

@@ -412,6 +412,7 @@ def test_teacher_forcing_ratio():
     assert len(runs) > 1
 
 
+@pytest.mark.slow
 def test_seq2seq_learns_to_reverse_sequences():
     minigrad.manual_seed(0)
     rng = np.random.default_rng(0)
