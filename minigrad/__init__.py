@@ -11,10 +11,10 @@ Where things live: ``autograd/`` (start with ``autograd/readable.py``: backpropa
 then ``Function``, grad mode and the engine), ``tensor.py`` (the Tensor), ``tensor_methods.py`` (its op
 methods), ``tensor_inplace.py`` (its in-place methods), ``creation.py`` (``zeros``, ``randn``, ...),
 ``dtypes.py`` (``minigrad.float32``, ``minigrad.long``, ...), ``device.py`` (``cpu``; ``cuda.py`` says there
-is no GPU), ``ops/`` (every op, one class each),
-``gradcheck.py`` (finite-difference checks), ``testing.py`` (hypothesis strategies for your own tests),
-``random.py`` (seeding), ``viz.py`` (the graph as a picture), ``nn/`` (modules, layers, losses,
-initialisers), ``optim/`` (optimizers, schedulers), ``serialization.py`` (``save``/``load``, no pickle).
+is no GPU), ``ops/`` (every op, one class each), ``gradcheck.py`` (finite-difference checks),
+``testing.py`` (hypothesis strategies for your own tests), ``random.py`` (seeding), ``viz.py`` (the graph
+as a picture), ``nn/`` (modules, layers, losses, initialisers), ``optim/`` (optimizers, schedulers),
+``utils/data/`` (``Dataset``, ``DataLoader``), ``serialization/`` (``save``/``load``, no pickle).
 """
 
 from minigrad import autograd, cuda, nn, ops, optim, utils, viz
