@@ -5,14 +5,16 @@
 - ``seq.layers``: ``RNN``, ``GRU``, ``LSTM`` with PyTorch's constructor, call, outputs and parameter names, and
   ``MinimalGRU`` (the course's simplified GRU) with the same API; ``impl="fused"`` (one Function per layer and
   direction, the default) or ``impl="cells"``.
-- ``seq.fused``: the fused kernels with their hand-derived backward.
+- ``seq.fused``: the fused kernels with their hand-derived backward (one file per kernel family).
 - ``seq.packing``: ``pack_padded_sequence`` / ``pad_packed_sequence`` for variable-length batches.
 - ``seq.init``: the course's initialisation tricks.
 - the toolkit: ``seq.text`` (``Vocabulary``), ``seq.datasets`` (corpora and generated tasks),
   ``seq.data`` (``batchify``, ``bptt_windows``, ``pad_sequences``, ``BatchIterator``), ``seq.models``
   (``LanguageModel``, ``SequenceClassifier``, ``SequenceTagger``, ``Seq2Seq``), ``seq.attention``,
-  ``seq.generate`` (``sample``, ``greedy_decode``, ``beam_search``), ``seq.metrics``.
-- the bridge: ``seq.reference`` (the course's hand-written BPTT in NumPy, and converters between the course's
+  ``seq.generate`` (``sample`` with a ``prime``, ``greedy_decode``, ``beam_search``), ``seq.metrics``
+  (perplexity, accuracies, ``score_sentence``: a sentence's log-probability term by term).
+- the bridge: ``seq.reference`` (the course's hand-written BPTT in NumPy: the "Step by Step" notebook, the
+  dinosaur assignment as written in ``seq.reference.dinosaurus``, and converters between the course's
   parameters and seq's), ``seq.export`` (``to_torch`` / ``from_torch``; PyTorch imported only when called).
 """
 
