@@ -42,6 +42,18 @@ def _step_product(B: int):
     return np.dot if B == 1 else np.matmul
 
 
+def _transposed(w: np.ndarray, scale: np.ndarray | None = None) -> np.ndarray:
+    """``Wᵀ`` as a C-contiguous copy, its columns multiplied by ``scale`` if given: the right operand of the per-step
+    products ``h @ Wᵀ``. BLAS multiplies by a contiguous copy faster than by the transposed view ``W.T`` (by 10-35%
+    at the benchmark's sizes, measured), and the copy is made once per call."""
+    out = np.empty(w.shape[::-1], w.dtype)  # (in, out)
+    if scale is None:
+        out[...] = w.T
+    else:
+        multiply(w.T, scale, out)
+    return out
+
+
 def _with_ones_column(x: np.ndarray, H: int) -> np.ndarray:
     """A (T+1, B, D+1+H) buffer whose row t is ``[x<t>, 1, h<t-1>]``: the h part is filled by the forward loop.
 
@@ -121,7 +133,7 @@ def lstm(x, h0, c0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[fl
     xh = _with_ones_column(x, H)  # row t: [x<t>, 1, h<t-1>]
     xh[0, :, D + 1 :] = h0
     acts = _projection(xh, w_ih, b_ih + b_hh, scale)  # (T, B, 4H): pre-activations (σ gates halved), then i, f, g, o
-    w_hh_t = np.multiply(w_hh, scale[:, None]).T  # (H, 4H), the σ gates' rows halved
+    w_hh_t = _transposed(w_hh, scale)  # (H, 4H), the σ gates' columns halved
     cs = np.empty((T + 1, B, H), dtype)  # c<t-1> in row t
     cs[0] = c0
     tanh_c = np.empty((T, B, H), dtype)
@@ -222,7 +234,7 @@ def gru(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
     xh = _with_ones_column(x, H)  # row t: [x<t>, 1, h<t-1>]; the 1 also gives db_hh below
     xh[0, :, D + 1 :] = h0
     acts = _projection(xh, w_ih, bias, scale)  # (T, B, 3H): pre-activations (r, z halved), then r, z, n
-    w_hh_t = np.multiply(w_hh, scale[:, None]).T  # (H, 3H), the r and z rows halved
+    w_hh_t = _transposed(w_hh, scale)  # (H, 3H), the r and z columns halved
     b_hn = b_hh[2 * H :]
     hn = np.empty((T, B, H), dtype)  # W_hn h<t-1> + b_hn
     rec = np.empty((B, 3 * H), dtype)
@@ -310,7 +322,7 @@ def rnn(x, h0, w_ih, w_hh, b_ih, b_hh, input_grad: bool = True) -> tuple[float, 
     pre += b_ih + b_hh
     hs = np.empty((T + 1, B, H), dtype)  # h<t-1> in row t
     hs[0] = h0
-    w_hh_t = w_hh.T  # (H, H)
+    w_hh_t = _transposed(w_hh)  # (H, H)
     rec = np.empty((B, H), dtype)
     for t in range(T):
         h_new = hs[t + 1]

@@ -7,14 +7,24 @@ import numpy as np
 from minigrad.autograd import Function
 from seq.fused.common import (
     _activate,
-    _activation_derivatives,
+    _add_product,
+    _block_steps,
+    _blocks,
     _check_shapes,
+    _chunks,
+    _column_sums,
+    _final_state,
     _gate_affine,
     _input_projection,
     _masks,
     _per_argument,
+    _sigma_derivatives,
+    _state_buffer,
+    _step_product,
     _steps,
-    _weight_and_input_grads,
+    _transposed,
+    _WeightGrads,
+    _with_ones,
 )
 
 __all__ = ["FusedGRU", "FusedMinimalGRU"]
@@ -54,6 +64,9 @@ class FusedGRU(Function):
             da<t-1> = da<t> ⊙ z + d(r ⊙ a<t-1>) ⊙ r + W_hrᵀ dr + W_hzᵀ dz
             dW_hh = Σ_t [dr a<t-1>ᵀ, dz a<t-1>ᵀ, dn (r ⊙ a<t-1>)ᵀ];  db_hh = Σ_t [dr, dz, dn]
         dW_ih = Σ_t [dr, dz, dn] x<t>ᵀ;  db_ih = Σ_t [dr, dz, dn];  dx<t> = W_ihᵀ [dr, dz, dn]
+
+    What forward keeps: the gates' activations r, z, n (T, B, 3H); a<-1>..a<T-1> in one (T+1, B, H) buffer (without
+    padding the output is a view of it); hn (reset_after) or r ⊙ a<t-1> (T, B, H); and ``[x<t>, 1]``.
     """
 
     @staticmethod
@@ -61,8 +74,8 @@ class FusedGRU(Function):
         T, B, _, H = _check_shapes("FusedGRU", 3, x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
         dtype = x.dtype
         masks = _masks(lengths, T)
-        if masks is not None:
-            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
+        x1 = _with_ones(x, masks)  # (T, B, D+1): [x<t>, 1], zeros in the padding
+        scale, _ = _gate_affine("sst", H, dtype)  # σ, σ, tanh: r and z halved (σ(x) = (1 + tanh(x/2)) / 2)
         if b_ih is None:
             bias = b_hn = None
         elif reset_after:  # b_hr, b_hz add to the input projection; b_hn stays inside r ⊙ (W_hn a + b_hn)
@@ -71,27 +84,25 @@ class FusedGRU(Function):
             b_hn = b_hh[2 * H :]
         else:  # every b_hh adds outside the gates' products
             bias, b_hn = b_ih + b_hh, None
-        gates = _input_projection(x, w_ih, bias)  # (T, B, 3H): pre-activations, then r, z, n in place
-        h_prev = np.empty((T, B, H), dtype)  # a<t-1> of every step
-        saved_n = np.empty((T, B, H), dtype)  # reset_after: W_hn a<t-1> + b_hn; else r ⊙ a<t-1>
-        out = np.empty((T, B, H), dtype)
-        h = np.zeros((B, H), dtype) if h0 is None else h0
-        rz_scale = np.asarray(0.5, dtype)  # σ(x) = (1 + tanh(x/2)) / 2 on both r and z
+        gates = _input_projection(x1, w_ih, bias, scale)  # (T, B, 3H): pre-activations, then r, z, n in place
+        hs, h_new, h_prev = _state_buffer(h0, T, B, H, dtype, reverse)  # a<t> is h_new[t], a<t-1> is h_prev[t]
+        out = h_new if masks is None else np.empty((T, B, H), dtype)  # with padding, outputs differ from states
+        saved_n = np.empty((T, B, H), dtype)  # reset_after: hn = W_hn a<t-1> + b_hn; else r ⊙ a<t-1>
+        product = _step_product(B)
         tmp = np.empty((B, H), dtype)
         if reset_after:
-            w_hh_t = w_hh.T  # (H, 3H)
+            w_hh_t = _transposed(w_hh, scale)  # (H, 3H), the r and z columns halved
             rec = np.empty((B, 3 * H), dtype)
         else:
-            w_hrz_t = w_hh[: 2 * H].T  # (H, 2H)
-            w_hn_t = w_hh[2 * H :].T  # (H, H)
+            w_hrz_t = _transposed(w_hh[: 2 * H], scale[: 2 * H])  # (H, 2H), halved
+            w_hn_t = _transposed(w_hh[2 * H :])  # (H, H)
             rec = np.empty((B, 2 * H), dtype)
         for t in _steps(T, reverse):
-            h_prev[t] = h
             a = gates[t]  # (B, 3H)
             rz, r, z, n = a[:, : 2 * H], a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-            np.matmul(h, w_hh_t if reset_after else w_hrz_t, out=rec)
+            product(h_prev[t], w_hh_t if reset_after else w_hrz_t, out=rec)
             rz += rec[:, : 2 * H]
-            _activate(rz, rz_scale, rz_scale)  # r = σ(...), z = σ(...)
+            _activate(rz, 0.5, 0.5)  # r = σ(...), z = σ(...)
             if reset_after:
                 hn = saved_n[t]
                 if b_hn is None:
@@ -101,88 +112,159 @@ class FusedGRU(Function):
                 np.multiply(r, hn, out=tmp)
             else:
                 rh = saved_n[t]
-                np.multiply(r, h, out=rh)  # r ⊙ a<t-1>
-                np.matmul(rh, w_hn_t, out=tmp)  # W_hn (r ⊙ a<t-1>)
+                np.multiply(r, h_prev[t], out=rh)  # r ⊙ a<t-1>
+                product(rh, w_hn_t, out=tmp)  # W_hn (r ⊙ a<t-1>)
             n += tmp
             np.tanh(n, out=n)  # n = tanh(...)
-            h_new = out[t]
-            np.subtract(h, n, out=h_new)
-            h_new *= z
-            h_new += n  # a<t> = n + z ⊙ (a<t-1> - n) = (1 - z) ⊙ n + z ⊙ a<t-1>
-            if masks is not None and masks.partial[t]:
-                h = np.where(masks.active[t], h_new, h)  # finished sequences keep their state
-                np.copyto(h_new, 0, where=masks.inactive[t])  # ... and output zeros
-            else:
-                h = h_new
-        ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates, saved_n)
+            h = out[t]
+            np.subtract(h_prev[t], n, out=h)
+            h *= z
+            h += n  # a<t> = n + z ⊙ (a<t-1> - n) = (1 - z) ⊙ n + z ⊙ a<t-1>
+            if masks is not None:
+                masks.end_step(t, h, h_prev[t], h_new[t])
+        ctx.save_for_backward(x1, w_ih, w_hh, hs, gates, saved_n, out)
         ctx.masks, ctx.reverse, ctx.reset_after = masks, reverse, reset_after
-        return out, h.copy()
+        return out, _final_state(hs, reverse)
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
-        x, w_ih, w_hh, h_prev, gates, saved_n = ctx.saved_tensors
-        needs, masks, reset_after = ctx.needs_input_grad, ctx.masks, ctx.reset_after
-        T, B, H = h_prev.shape
-        r_all, z_all, n_all = (gates[..., k * H : (k + 1) * H] for k in range(3))  # (T, B, H) each
-        # What does not depend on the incoming gradient is computed for all steps at once, before the loop:
-        # dgates starts as each gate's activation derivative times the factor that multiplies it ...
-        dgates = _activation_derivatives(gates, slice(2 * H, 3 * H))  # (T, B, 3H): σ', σ', tanh'
-        if reset_after:
-            dgates[..., :H] *= saved_n  # ∂pre_n/∂r = W_hn a<t-1> + b_hn
-        else:
-            dgates[..., :H] *= h_prev  # ∂(r ⊙ a<t-1>)/∂r = a<t-1>
-        dgates[..., H : 2 * H] *= h_prev - n_all  # ∂a<t>/∂z = a<t-1> - n
-        dgates[..., 2 * H :] *= 1 - z_all  # ∂a<t>/∂n = 1 - z
-        # ... and the loop multiplies in da<t>, carried from step to step.
-        dgates_by_gate = dgates.reshape(T, B, 3, H)  # (T, B, 3, H): a view, one row per gate
-        if reset_after:
-            # the gradient of W_hh a<t-1> + b_hh: [dr, dz, dn ⊙ r]; it starts as [1, 1, r] (T, B, 3H)
-            dgates_hh = np.ones_like(dgates)
-            dgates_hh[..., 2 * H :] = r_all
-        else:
-            w_hrz, w_hn = w_hh[: 2 * H], w_hh[2 * H :]  # (2H, H), (H, H)
-        da_next = g_hn
-        for t in reversed(_steps(T, ctx.reverse)):
-            partial = masks is not None and masks.partial[t]
-            da = da_next + g_out[t]  # da<t>
-            if partial:
-                np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
-            d = dgates_by_gate[t]  # (B, 3, H): rows dr, dz, dn
-            d[:, 1:] *= da[:, None, :]  # dz = da<t> ⊙ (a<t-1> - n) ⊙ σ' (-dΓu);  dn = da<t> ⊙ (1 - z) ⊙ tanh' (dc̃<t>)
-            dn = d[:, 2]
-            if reset_after:
-                d[:, 0] *= dn  # dr = dn ⊙ (W_hn a<t-1> + b_hn) ⊙ σ'  (dΓr)
-                dhh = dgates_hh[t]
-                dhh *= dgates[t]  # [dr, dz, dn ⊙ r]
-                da_prev = dhh @ w_hh  # W_hhᵀ [dr, dz, dn ⊙ r]  (B, H)
-            else:
-                drh = dn @ w_hn  # d(r ⊙ a<t-1>) = W_hnᵀ dn  (B, H)
-                d[:, 0] *= drh  # dr = d(r ⊙ a<t-1>) ⊙ a<t-1> ⊙ σ'  (dΓr)
-                da_prev = dgates[t, :, : 2 * H] @ w_hrz  # W_hrᵀ dr + W_hzᵀ dz  (B, H)
-                da_prev += drh * r_all[t]  # ... + d(r ⊙ a<t-1>) ⊙ r
-            da_prev += da * z_all[t]  # ... + da<t> ⊙ z: the direct path a<t-1> -> a<t>
-            if partial:
-                np.copyto(da_prev, da_next, where=masks.inactive[t])
-            da_next = da_prev
-        dx, dw_ih, db_ih = _weight_and_input_grads(needs, dgates, x, w_ih)
-        dh0 = da_next if needs[1] else None
-        dw_hh = db_hh = None
-        hp_flat = h_prev.reshape(T * B, H)  # (T*B, H)
-        if reset_after:
-            dhh_flat = dgates_hh.reshape(T * B, 3 * H)  # (T*B, 3H)
-            if needs[3]:
-                dw_hh = dhh_flat.T @ hp_flat  # dW_hh = Σ_t [dr, dz, dn ⊙ r] a<t-1>ᵀ
-            if needs[5]:
-                db_hh = dhh_flat.sum(axis=0)
-        else:
-            d_flat = dgates.reshape(T * B, 3 * H)  # (T*B, 3H)
-            if needs[3]:
-                dw_hh = np.empty(w_hh.shape, w_hh.dtype)  # (3H, H)
-                np.matmul(d_flat[:, : 2 * H].T, hp_flat, out=dw_hh[: 2 * H])  # [dr, dz] a<t-1>ᵀ
-                np.matmul(d_flat[:, 2 * H :].T, saved_n.reshape(T * B, H), out=dw_hh[2 * H :])  # dn (r ⊙ a<t-1>)ᵀ
-            if needs[5]:
-                db_hh = d_flat.sum(axis=0)
-        return _per_argument(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None, None))
+        if ctx.reset_after:
+            return _per_argument(ctx, _gru_backward(ctx, g_out, g_hn))
+        return _per_argument(ctx, _cho_gru_backward(ctx, g_out, g_hn))
+
+
+def _gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
+    """FusedGRU's backward with reset_after=True (PyTorch's GRU).
+
+    The gradients of a step live in one row of 4H, ordered ``[dn ⊙ r, dr, dz, dn]``: its last three blocks are what
+    the input side needs, [dr, dz, dn], in W_ih's order, and its first three what the recurrent side needs, the
+    gradient of ``W_hh a<t-1> + b_hh``, [dn ⊙ r, dr, dz], in W_hh's rows taken in the order n, r, z. Each GEMM of
+    backward then reads one contiguous block of columns.
+    """
+    x1, w_ih, w_hh, hs, gates, saved_hn, out = ctx.saved_tensors
+    needs, masks, reverse = ctx.needs_input_grad, ctx.masks, ctx.reverse
+    T, B, H = out.shape
+    dtype = out.dtype
+    h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
+    w_hh_nrz = np.concatenate([w_hh[2 * H :], w_hh[: 2 * H]])  # (3H, H): W_hh's rows in the order n, r, z
+    product = _step_product(B)
+    grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, (needs[0], needs[2], needs[4], False), bias_column=True)
+    dw_hh_nrz = db_hh_nrz = None  # dW_hh and db_hh, rows n, r, z
+    row_bytes = B * 4 * H * out.itemsize
+    chunks = _chunks(T, B, row_bytes, reverse)
+    grad_buffer = np.empty((max(b - a for a, b in chunks), B, 4 * H), dtype)  # one chunk's [dn ⊙ r, dr, dz, dn]
+    da, tmp = np.empty((B, H), dtype), np.empty((B, H), dtype)
+    da_next = np.array(g_hn, dtype)  # from the step after: ∂L/∂h_n at the last step
+    da_spare = np.empty((B, H), dtype)
+    for start, stop in chunks:
+        grad = grad_buffer[: stop - start]  # row t - start for step t
+        for lo, hi, steps in _blocks(start, stop, row_bytes, reverse):
+            # For the steps of the block at once, what does not depend on da: each gradient's factor ...
+            r, z, n = (gates[lo:hi, :, k * H : (k + 1) * H] for k in range(3))  # (steps, B, H) each
+            k_nr, k_r, k_z, k_n = (grad[lo - start : hi - start, :, k * H : (k + 1) * H] for k in range(4))
+            np.multiply(n, n, out=k_n)
+            np.subtract(1, k_n, out=k_n)  # 1 - n²
+            np.subtract(1, z, out=k_z)
+            k_n *= k_z  # ∂a<t>/∂(n's pre-activation) = (1 - z)(1 - n²)
+            k_z *= z
+            k_z *= np.subtract(h_prev[lo:hi], n, out=k_r)  # ∂a<t>/∂(z's) = (a<t-1> - n) z (1 - z); k_r as scratch
+            np.subtract(1, r, out=k_r)
+            k_r *= r
+            k_r *= saved_hn[lo:hi]  # ∂(n's pre-activation)/∂(r's) = hn r (1 - r)
+            k_nr[...] = r  # ∂(n's pre-activation)/∂hn = r
+            by_gate = grad[lo - start : hi - start].reshape(hi - lo, B, 4, H)  # (steps, B, 4, H): a view
+            # ... and the steps multiply in da<t>, carried from step to step.
+            for t in steps:
+                partial = masks is not None and masks.partial[t]
+                np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                if partial:
+                    np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
+                d = by_gate[t - lo]  # (B, 4, H): [dn ⊙ r, dr, dz, dn] once multiplied
+                d[:, 2:] *= da[:, None, :]  # dz (-dΓu), dn (dc̃<t>)
+                d[:, :2] *= d[:, 3:]  # dn ⊙ r;  dr = dn ⊙ hn ⊙ r (1 - r) (dΓr)
+                product(grad[t - start, :, : 3 * H], w_hh_nrz, out=da_spare)  # W_hhᵀ [dr, dz, dn ⊙ r] (B, 3H)@(3H, H)
+                np.multiply(da, gates[t, :, H : 2 * H], out=tmp)
+                da_spare += tmp  # ... + da<t> ⊙ z: the direct path a<t-1> -> a<t>
+                if partial:  # a finished sequence passes its gradient on unchanged
+                    np.copyto(da_spare, da_next, where=masks.inactive[t])
+                da_next, da_spare = da_spare, da_next
+        grads.add_chunk(start, stop, grad[..., H:], x1[start:stop])  # input side: [dr, dz, dn]
+        d_rec = grad[..., : 3 * H].reshape((stop - start) * B, 3 * H)  # (rows, 3H): [dn ⊙ r, dr, dz], a view
+        if needs[3]:
+            rows = h_prev[start:stop].reshape((stop - start) * B, H)  # (rows, H)
+            dw_hh_nrz = _add_product(dw_hh_nrz, d_rec, rows)  # dW_hh = Σ_t [dr, dz, dn ⊙ r] a<t-1>ᵀ
+        if needs[5]:
+            db_hh_nrz = _column_sums(db_hh_nrz, d_rec)  # db_hh = Σ_t [dr, dz, dn ⊙ r]
+    dx, dw_ih, db_ih, _ = grads.result()
+    dw_hh = None if dw_hh_nrz is None else np.concatenate([dw_hh_nrz[H:], dw_hh_nrz[:H]])  # rows r, z, n
+    db_hh = None if db_hh_nrz is None else np.concatenate([db_hh_nrz[H:], db_hh_nrz[:H]])  # r, z, n
+    return dx, da_next if needs[1] else None, dw_ih, dw_hh, db_ih, db_hh, None, None, None
+
+
+def _cho_gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
+    """FusedGRU's backward with reset_after=False (Cho et al.'s GRU, the course's): a step's gradients [dr, dz, dn]
+    in one row of 3H, in the order of W_ih's and W_hh's rows."""
+    x1, w_ih, w_hh, hs, gates, saved_rh, out = ctx.saved_tensors
+    needs, masks, reverse = ctx.needs_input_grad, ctx.masks, ctx.reverse
+    T, B, H = out.shape
+    dtype = out.dtype
+    h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
+    w_hrz, w_hn = w_hh[: 2 * H], w_hh[2 * H :]  # (2H, H), (H, H)
+    product = _step_product(B)
+    needed = (needs[0], needs[2], needs[4] or needs[5], False)  # dx, dW_ih, db (db_ih = db_hh), dW_hh: below
+    grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
+    dw_hrz = dw_hn = None  # rows r, z and rows n of dW_hh
+    row_bytes = B * 3 * H * out.itemsize
+    chunks = _chunks(T, B, row_bytes, reverse)
+    dgates_buffer = np.empty((max(b - a for a, b in chunks), B, 3 * H), dtype)  # one chunk's [dr, dz, dn]
+    da, drh, tmp = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty((B, H), dtype)
+    da_next = np.array(g_hn, dtype)  # from the step after: ∂L/∂h_n at the last step
+    da_spare = np.empty((B, H), dtype)
+    for start, stop in chunks:
+        dgates = dgates_buffer[: stop - start]  # row t - start for step t
+        for lo, hi, steps in _blocks(start, stop, row_bytes, reverse):
+            # For the steps of the block at once, what does not depend on da: each gradient's factor ...
+            r, z, n = (gates[lo:hi, :, k * H : (k + 1) * H] for k in range(3))  # (steps, B, H) each
+            k_r, k_z, k_n = (dgates[lo - start : hi - start, :, k * H : (k + 1) * H] for k in range(3))
+            np.multiply(n, n, out=k_n)
+            np.subtract(1, k_n, out=k_n)  # 1 - n²
+            np.subtract(1, z, out=k_z)
+            k_n *= k_z  # ∂a<t>/∂(n's pre-activation) = (1 - z)(1 - n²)
+            k_z *= z
+            k_z *= np.subtract(h_prev[lo:hi], n, out=k_r)  # ∂a<t>/∂(z's) = (a<t-1> - n) z (1 - z); k_r as scratch
+            np.subtract(1, r, out=k_r)
+            k_r *= r
+            k_r *= h_prev[lo:hi]  # ∂(r ⊙ a<t-1>)/∂(r's pre-activation) = a<t-1> r (1 - r)
+            by_gate = dgates[lo - start : hi - start].reshape(hi - lo, B, 3, H)  # (steps, B, 3, H): a view
+            # ... and the steps multiply in da<t>, carried from step to step.
+            for t in steps:
+                partial = masks is not None and masks.partial[t]
+                np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                if partial:
+                    np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
+                d = by_gate[t - lo]  # (B, 3, H): [dr, dz, dn] once multiplied
+                d[:, 1:] *= da[:, None, :]  # dz (-dΓu), dn (dc̃<t>)
+                product(d[:, 2], w_hn, out=drh)  # d(r ⊙ a<t-1>) = W_hnᵀ dn  (B, H) @ (H, H)
+                d[:, 0] *= drh  # dr = d(r ⊙ a<t-1>) ⊙ a<t-1> ⊙ r (1 - r)  (dΓr)
+                product(dgates[t - start, :, : 2 * H], w_hrz, out=da_spare)  # W_hrᵀ dr + W_hzᵀ dz: (B, 2H) @ (2H, H)
+                np.multiply(drh, gates[t, :, :H], out=tmp)
+                da_spare += tmp  # ... + d(r ⊙ a<t-1>) ⊙ r
+                np.multiply(da, gates[t, :, H : 2 * H], out=tmp)
+                da_spare += tmp  # ... + da<t> ⊙ z: the direct path a<t-1> -> a<t>
+                if partial:  # a finished sequence passes its gradient on unchanged
+                    np.copyto(da_spare, da_next, where=masks.inactive[t])
+                da_next, da_spare = da_spare, da_next
+        grads.add_chunk(start, stop, dgates, x1[start:stop])
+        if needs[3]:
+            rows = (stop - start) * B
+            d = dgates.reshape(rows, 3 * H)  # (rows, 3H)
+            dw_hrz = _add_product(dw_hrz, d[:, : 2 * H], h_prev[start:stop].reshape(rows, H))  # [dr, dz] a<t-1>ᵀ
+            dw_hn = _add_product(dw_hn, d[:, 2 * H :], saved_rh[start:stop].reshape(rows, H))  # dn (r ⊙ a<t-1>)ᵀ
+    dx, dw_ih, db, _ = grads.result()
+    dw_hh = np.concatenate([dw_hrz, dw_hn]) if needs[3] else None  # (3H, H)
+    db_ih = db if needs[4] else None
+    db_hh = (db.copy() if needs[4] else db) if needs[5] else None  # every b_hh adds outside the products
+    return dx, da_next if needs[1] else None, dw_ih, dw_hh, db_ih, db_hh, None, None, None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -216,64 +298,75 @@ class FusedMinimalGRU(Function):
         T, B, _, H = _check_shapes("FusedMinimalGRU", 2, x, h0, w_ih, w_hh, b_ih, b_hh, lengths)
         dtype = x.dtype
         masks = _masks(lengths, T)
-        if masks is not None:
-            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
-        gates = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)  # (T, B, 2H)
-        w_hh_t = w_hh.T  # (H, 2H)
+        x1 = _with_ones(x, masks)  # (T, B, D+1): [x<t>, 1], zeros in the padding
         scale, shift = _gate_affine("st", H, dtype)  # σ, tanh
-        h_prev = np.empty((T, B, H), dtype)  # a<t-1> of every step
-        out = np.empty((T, B, H), dtype)
+        gates = _input_projection(x1, w_ih, None if b_ih is None else b_ih + b_hh, scale)  # (T, B, 2H)
+        w_hh_t = _transposed(w_hh, scale)  # (H, 2H), the σ gate's columns halved
+        hs, h_new, h_prev = _state_buffer(h0, T, B, H, dtype, reverse)  # a<t> is h_new[t], a<t-1> is h_prev[t]
+        out = h_new if masks is None else np.empty((T, B, H), dtype)  # with padding, outputs differ from states
+        product = _step_product(B)
         rec = np.empty((B, 2 * H), dtype)
-        h = np.zeros((B, H), dtype) if h0 is None else h0
         for t in _steps(T, reverse):
-            h_prev[t] = h
             a = gates[t]  # (B, 2H)
-            np.matmul(h, w_hh_t, out=rec)
+            product(h_prev[t], w_hh_t, out=rec)
             a += rec  # W_ih x<t> + b + W_hh a<t-1>
             _activate(a, scale, shift)  # Γu, c̃<t>
             u, c = a[:, :H], a[:, H:]
-            h_new = out[t]
-            np.subtract(c, h, out=h_new)
-            h_new *= u
-            h_new += h  # a<t> = a<t-1> + Γu ⊙ (c̃<t> - a<t-1>)
-            if masks is not None and masks.partial[t]:
-                h = np.where(masks.active[t], h_new, h)  # finished sequences keep their state
-                np.copyto(h_new, 0, where=masks.inactive[t])  # ... and output zeros
-            else:
-                h = h_new
-        ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates)
+            h = out[t]
+            np.subtract(c, h_prev[t], out=h)
+            h *= u
+            h += h_prev[t]  # a<t> = a<t-1> + Γu ⊙ (c̃<t> - a<t-1>)
+            if masks is not None:
+                masks.end_step(t, h, h_prev[t], h_new[t])
+        ctx.save_for_backward(x1, w_ih, w_hh, hs, gates, out)
         ctx.masks, ctx.reverse = masks, reverse
-        return out, h.copy()
+        return out, _final_state(hs, reverse)
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
-        x, w_ih, w_hh, h_prev, gates = ctx.saved_tensors
-        needs, masks = ctx.needs_input_grad, ctx.masks
-        T, B, H = h_prev.shape
-        u_all, c_all = gates[..., :H], gates[..., H:]  # (T, B, H) each
-        # What does not depend on the incoming gradient is computed for all steps at once, before the loop:
-        # dgates starts as each gate's activation derivative times the factor that multiplies it ...
-        dgates = _activation_derivatives(gates, slice(H, 2 * H))  # (T, B, 2H): σ', tanh'
-        dgates[..., :H] *= c_all - h_prev  # ∂a<t>/∂Γu = c̃<t> - a<t-1>
-        dgates[..., H:] *= u_all  # ∂a<t>/∂c̃<t> = Γu
-        keep = np.subtract(1, u_all)  # (T, B, H): ∂a<t>/∂a<t-1> on the direct path = 1 - Γu
-        # ... and the loop multiplies in da<t>, carried from step to step.
-        dgates_by_gate = dgates.reshape(T, B, 2, H)  # (T, B, 2, H): a view, one row per gate
-        da_next = g_hn
-        for t in reversed(_steps(T, ctx.reverse)):
-            partial = masks is not None and masks.partial[t]
-            da = da_next + g_out[t]  # da<t>: from the step after and from output<t>
-            if partial:
-                np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
-            dgates_by_gate[t] *= da[:, None, :]  # dΓu, dc̃<t>
-            da_prev = dgates[t] @ w_hh  # W_hhᵀ dgates<t>  (B, H)
-            da_prev += da * keep[t]  # ... + da<t> ⊙ (1 - Γu): the direct path a<t-1> -> a<t>
-            if partial:  # a finished sequence passes its gradient on unchanged
-                np.copyto(da_prev, da_next, where=masks.inactive[t])
-            da_next = da_prev
-        dx, dw_ih, db_ih = _weight_and_input_grads(needs, dgates, x, w_ih)
-        dh0 = da_next if needs[1] else None
-        dG = dgates.reshape(T * B, 2 * H)  # (T*B, 2H)
-        dw_hh = dG.T @ h_prev.reshape(T * B, H) if needs[3] else None  # dW_hh = Σ_t dgates<t> a<t-1>ᵀ
-        db_hh = dG.sum(axis=0) if needs[5] else None  # db_hh = Σ_t dgates<t>
-        return _per_argument(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None, None))
+        x1, w_ih, w_hh, hs, gates, out = ctx.saved_tensors
+        needs, masks, reverse = ctx.needs_input_grad, ctx.masks, ctx.reverse
+        T, B, H = out.shape
+        dtype = out.dtype
+        h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
+        product = _step_product(B)
+        needed = (needs[0], needs[2], needs[4] or needs[5], needs[3])  # dx, dW_ih, db, dW_hh
+        grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
+        row_bytes = B * 2 * H * out.itemsize
+        chunks = _chunks(T, B, row_bytes, reverse)
+        dgates_buffer = np.empty((max(b - a for a, b in chunks), B, 2 * H), dtype)  # one chunk's dgates
+        keep_buffer = np.empty((_block_steps(T, row_bytes), B, H), dtype)  # one block's 1 - Γu
+        da, tmp = np.empty((B, H), dtype), np.empty((B, H), dtype)
+        da_next = np.array(g_hn, dtype)  # from the step after: ∂L/∂h_n at the last step
+        da_spare = np.empty((B, H), dtype)
+        for start, stop in chunks:
+            dgates = dgates_buffer[: stop - start]  # row t - start holds dgates<t>
+            for lo, hi, steps in _blocks(start, stop, row_bytes, reverse):
+                # For the steps of the block at once, what does not depend on da: dgates starts as each gate's
+                # activation derivative times the factor that multiplies it ...
+                acts, d = gates[lo:hi], dgates[lo - start : hi - start]  # (steps, B, 2H)
+                u, c = acts[..., :H], acts[..., H:]  # (steps, B, H) each
+                _sigma_derivatives(acts, d, slice(H, 2 * H))  # σ', tanh'
+                keep = keep_buffer[: hi - lo]  # (steps, B, H)
+                d[..., :H] *= np.subtract(c, h_prev[lo:hi], out=keep)  # ∂a<t>/∂Γu = c̃<t> - a<t-1>; keep as scratch
+                d[..., H:] *= u  # ∂a<t>/∂c̃<t> = Γu
+                np.subtract(1, u, out=keep)  # ∂a<t>/∂a<t-1> on the direct path = 1 - Γu
+                by_gate = d.reshape(hi - lo, B, 2, H)  # (steps, B, 2, H): a view, one row per gate
+                # ... and the steps multiply in da<t>, carried from step to step.
+                for t in steps:
+                    partial = masks is not None and masks.partial[t]
+                    np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                    if partial:
+                        np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
+                    by_gate[t - lo] *= da[:, None, :]  # dΓu, dc̃<t>
+                    product(dgates[t - start], w_hh, out=da_spare)  # W_hhᵀ dgates<t>: (B, 2H) @ (2H, H)
+                    np.multiply(da, keep[t - lo], out=tmp)
+                    da_spare += tmp  # ... + da<t> ⊙ (1 - Γu): the direct path a<t-1> -> a<t>
+                    if partial:  # a finished sequence passes its gradient on unchanged
+                        np.copyto(da_spare, da_next, where=masks.inactive[t])
+                    da_next, da_spare = da_spare, da_next
+            grads.add_chunk(start, stop, dgates, x1[start:stop], h_prev[start:stop])
+        dx, dw_ih, db, dw_hh = grads.result()
+        db_ih = db if needs[4] else None
+        db_hh = (db.copy() if needs[4] else db) if needs[5] else None
+        return _per_argument(ctx, (dx, da_next if needs[1] else None, dw_ih, dw_hh, db_ih, db_hh, None, None))

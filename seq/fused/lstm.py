@@ -7,13 +7,22 @@ import numpy as np
 from minigrad.autograd import Function
 from seq.fused.common import (
     _activate,
-    _activation_derivatives,
+    _block_steps,
+    _blocks,
     _check_shapes,
+    _chunks,
+    _final_state,
     _gate_affine,
     _input_projection,
     _masks,
     _per_argument,
+    _sigma_derivatives,
+    _state_buffer,
+    _step_product,
     _steps,
+    _transposed,
+    _WeightGrads,
+    _with_ones,
 )
 
 __all__ = ["FusedLSTM"]
@@ -47,6 +56,9 @@ class FusedLSTM(Function):
         dΓf  = dc<t> ⊙ c<t-1>                             (df)
         da<t-1> = W_hhᵀ dgates<t>;  dc<t-1> flows through Γf;  dh0 = da<-1>, dc0 = dc<-1>
         dW_ih = Σ_t dgates<t> x<t>ᵀ;  dW_hh = Σ_t dgates<t> a<t-1>ᵀ;  db_ih = db_hh = Σ_t dgates<t>
+
+    What forward keeps: the gates' activations (T, B, 4H); a<-1>..a<T-1> and c<-1>..c<T-1> in one (T+1, B, H)
+    buffer each (without padding the output is a view of the first); tanh(c<t>) (T, B, H); and ``[x<t>, 1]``.
     """
 
     @staticmethod
@@ -54,102 +66,96 @@ class FusedLSTM(Function):
         T, B, _, H = _check_shapes("FusedLSTM", 4, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, c0)
         dtype = x.dtype
         masks = _masks(lengths, T)
-        if masks is not None:
-            x = masks.zero_padding(x)  # (T, B, D): the padding never enters (NaN or inf would reach the gradients)
-        gates = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)  # (T, B, 4H)
-        w_hh_t = w_hh.T  # (H, 4H)
+        x1 = _with_ones(x, masks)  # (T, B, D+1): [x<t>, 1], zeros in the padding
         scale, shift = _gate_affine("ssts", H, dtype)  # σ, σ, tanh, σ
-        h_prev = np.empty((T, B, H), dtype)  # a<t-1> of every step
-        c_prev = np.empty((T, B, H), dtype)  # c<t-1> of every step
-        tanh_c = np.empty((T, B, H), dtype)  # tanh(c<t>)
-        out = np.empty((T, B, H), dtype)
+        # The pre-activations of every step (the σ gates' halved): W_ih x<t> + b now, then W_hh a<t-1> added and the
+        # activations written in place, step by step.
+        gates = _input_projection(x1, w_ih, None if b_ih is None else b_ih + b_hh, scale)  # (T, B, 4H)
+        w_hh_t = _transposed(w_hh, scale)  # (H, 4H), the σ gates' columns halved
+        hs, h_new, h_prev = _state_buffer(h0, T, B, H, dtype, reverse)  # a<t> is h_new[t], a<t-1> is h_prev[t]
+        cs, c_new, c_prev = _state_buffer(c0, T, B, H, dtype, reverse)  # c<t> is c_new[t], c<t-1> is c_prev[t]
+        out = h_new if masks is None else np.empty((T, B, H), dtype)  # with padding, outputs differ from states
+        tanh_c = np.empty((T, B, H), dtype)
+        product = _step_product(B)
         rec = np.empty((B, 4 * H), dtype)
         ig = np.empty((B, H), dtype)
-        c_new = np.empty((B, H), dtype)
-        h = np.zeros((B, H), dtype) if h0 is None else h0
-        c = np.zeros((B, H), dtype) if c0 is None else c0.copy()  # owned: its buffer is reused below
         for t in _steps(T, reverse):
-            h_prev[t] = h
-            c_prev[t] = c
             a = gates[t]  # (B, 4H)
-            np.matmul(h, w_hh_t, out=rec)
+            product(h_prev[t], w_hh_t, out=rec)
             a += rec  # W_ih x<t> + b + W_hh a<t-1>
             _activate(a, scale, shift)  # Γu, Γf, c̃<t>, Γo
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            np.multiply(f, c, out=c_new)
+            c = c_new[t]
+            np.multiply(f, c_prev[t], out=c)
             np.multiply(i, g, out=ig)
-            c_new += ig  # c<t> = Γf ⊙ c<t-1> + Γu ⊙ c̃<t>
-            tc = tanh_c[t]
-            np.tanh(c_new, out=tc)
-            h_new = out[t]
-            np.multiply(o, tc, out=h_new)  # a<t> = Γo ⊙ tanh(c<t>)
-            if masks is not None and masks.partial[t]:
-                h = np.where(masks.active[t], h_new, h)  # finished sequences keep their state
-                c = np.where(masks.active[t], c_new, c)
-                np.copyto(h_new, 0, where=masks.inactive[t])  # ... and output zeros
-            else:
-                h = h_new
-                c, c_new = c_new, c  # c<t> becomes the state; the old buffer is reused (c_prev[t] holds a copy)
-        ctx.save_for_backward(x, w_ih, w_hh, h_prev, c_prev, tanh_c, gates)
+            c += ig  # c<t> = Γf ⊙ c<t-1> + Γu ⊙ c̃<t>
+            np.tanh(c, out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=out[t])  # a<t> = Γo ⊙ tanh(c<t>)
+            if masks is not None:
+                masks.end_step(t, out[t], h_prev[t], h_new[t])
+                if masks.partial[t]:
+                    np.copyto(c, c_prev[t], where=masks.inactive[t])  # finished sequences keep their cell too
+        ctx.save_for_backward(x1, w_ih, w_hh, hs, cs, tanh_c, gates, out)
         ctx.masks, ctx.reverse = masks, reverse
-        return out, h.copy(), c
+        return out, _final_state(hs, reverse), _final_state(cs, reverse)
 
     @staticmethod
     def backward(ctx, g_out, g_hn, g_cn):
-        x, w_ih, w_hh, h_prev, c_prev, tanh_c, gates = ctx.saved_tensors
-        needs, masks = ctx.needs_input_grad, ctx.masks
-        T, B, H = h_prev.shape
-        i_all, f_all, g_all, o_all = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) each
-        # What does not depend on the incoming gradient is computed for all steps at once, before the loop:
-        # dgates starts as each gate's activation derivative times the factor that multiplies it ...
-        dgates = _activation_derivatives(gates, slice(2 * H, 3 * H))  # (T, B, 4H): σ', σ', tanh', σ'
-        dgates[..., :H] *= g_all  # ∂c<t>/∂Γu = c̃<t>
-        dgates[..., H : 2 * H] *= c_prev  # ∂c<t>/∂Γf = c<t-1>
-        dgates[..., 2 * H : 3 * H] *= i_all  # ∂c<t>/∂c̃<t> = Γu
-        dgates[..., 3 * H :] *= tanh_c  # ∂a<t>/∂Γo = tanh(c<t>)
-        a_to_c = np.multiply(tanh_c, tanh_c)  # (T, B, H)
-        np.subtract(1, a_to_c, out=a_to_c)
-        a_to_c *= o_all  # ∂a<t>/∂c<t> = Γo ⊙ (1 - tanh²(c<t>))
-        # ... and the loop multiplies in da<t> and dc<t>, carried from step to step.
-        dgates_by_gate = dgates.reshape(T, B, 4, H)  # (T, B, 4, H): a view, one row per gate
-        da_next, dc_next = g_hn, g_cn  # ∂L/∂h_n, ∂L/∂c_n
-        for t in reversed(_steps(T, ctx.reverse)):
-            partial = masks is not None and masks.partial[t]
-            da = da_next + g_out[t]  # da<t>: from the step after and from output<t>
-            dc = da * a_to_c[t]  # dc<t> = da<t> ⊙ Γo ⊙ (1 - tanh²(c<t>)) + dc<t+1> ⊙ Γf<t+1>
-            dc += dc_next
-            if partial:  # padding steps get nothing
-                np.copyto(da, 0, where=masks.inactive[t])
-                np.copyto(dc, 0, where=masks.inactive[t])
-            d = dgates_by_gate[t]  # (B, 4, H)
-            d[:, 3] *= da  # do:  dΓo = da<t> ⊙ tanh(c<t>), times σ'(Γo)
-            d[:, :3] *= dc[:, None, :]  # di, df, dg:  dΓu = dc<t> ⊙ c̃<t>, dΓf = dc<t> ⊙ c<t-1>, dc̃<t> = dc<t> ⊙ Γu
-            dc_prev = dc * f_all[t]  # dc<t-1> = dc<t> ⊙ Γf  (B, H)
-            da_prev = dgates[t] @ w_hh  # da<t-1> = W_hhᵀ dgates<t>  (B, H)
-            if partial:  # a finished sequence passes its gradients on unchanged
-                np.copyto(da_prev, da_next, where=masks.inactive[t])
-                np.copyto(dc_prev, dc_next, where=masks.inactive[t])
-            da_next, dc_next = da_prev, dc_prev
-        return _per_argument(ctx, _lstm_grads(needs, dgates, x, w_ih, h_prev, da_next, dc_next))
-
-
-def _lstm_grads(
-    needs: tuple,
-    dgates: np.ndarray,
-    x: np.ndarray,
-    w_ih: np.ndarray,
-    h_prev: np.ndarray,
-    dh0: np.ndarray,
-    dc0: np.ndarray,
-) -> tuple:
-    """The gradients FusedLSTM.backward returns, one per argument of forward (c0 shifts the weights by one)."""
-    T, B, D = x.shape
-    H = h_prev.shape[2]
-    dG = dgates.reshape(T * B, 4 * H)  # (T*B, 4H)
-    dx = (dG @ w_ih).reshape(T, B, D) if needs[0] else None  # dx<t> = W_ihᵀ dgates<t>
-    dw_ih = dG.T @ x.reshape(T * B, D) if needs[3] else None  # dW_ih = Σ_t dgates<t> x<t>ᵀ
-    dw_hh = dG.T @ h_prev.reshape(T * B, H) if needs[4] else None  # dW_hh = Σ_t dgates<t> a<t-1>ᵀ
-    db = dG.sum(axis=0) if needs[5] or needs[6] else None  # db_ih = db_hh = Σ_t dgates<t>
-    db_ih = db if needs[5] else None
-    db_hh = (db.copy() if needs[5] else db) if needs[6] else None
-    return dx, dh0 if needs[1] else None, dc0 if needs[2] else None, dw_ih, dw_hh, db_ih, db_hh, None, None
+        x1, w_ih, w_hh, hs, cs, tanh_c, gates, out = ctx.saved_tensors
+        needs, masks, reverse = ctx.needs_input_grad, ctx.masks, ctx.reverse
+        T, B, H = out.shape
+        dtype = out.dtype
+        h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
+        c_prev = cs[1:] if reverse else cs[:T]  # (T, B, H): c<t-1> in row t
+        product = _step_product(B)
+        needed = (needs[0], needs[3], needs[5] or needs[6], needs[4])  # dx, dW_ih, db, dW_hh
+        grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
+        row_bytes = B * 4 * H * out.itemsize
+        chunks = _chunks(T, B, row_bytes, reverse)
+        dgates_buffer = np.empty((max(b - a for a, b in chunks), B, 4 * H), dtype)  # one chunk's dgates
+        a_to_c_buffer = np.empty((_block_steps(T, row_bytes), B, H), dtype)  # one block's ∂a<t>/∂c<t>
+        da, dc = np.empty((B, H), dtype), np.empty((B, H), dtype)  # da<t>, dc<t>
+        da_next, dc_next = np.array(g_hn, dtype), np.array(g_cn, dtype)  # from the step after: ∂L/∂h_n, ∂L/∂c_n
+        da_spare, dc_spare = np.empty((B, H), dtype), np.empty((B, H), dtype)
+        for start, stop in chunks:
+            dgates = dgates_buffer[: stop - start]  # row t - start holds dgates<t>
+            for lo, hi, steps in _blocks(start, stop, row_bytes, reverse):
+                # For the steps of the block at once, what does not depend on da, dc: dgates starts as each gate's
+                # activation derivative times the factor that multiplies it ...
+                acts, d = gates[lo:hi], dgates[lo - start : hi - start]  # (steps, B, 4H)
+                i, g, o = acts[..., :H], acts[..., 2 * H : 3 * H], acts[..., 3 * H :]  # (steps, B, H) each
+                _sigma_derivatives(acts, d, slice(2 * H, 3 * H))  # σ', σ', tanh', σ'
+                d[..., :H] *= g  # ∂c<t>/∂Γu = c̃<t>
+                d[..., H : 2 * H] *= c_prev[lo:hi]  # ∂c<t>/∂Γf = c<t-1>
+                d[..., 2 * H : 3 * H] *= i  # ∂c<t>/∂c̃<t> = Γu
+                d[..., 3 * H :] *= tanh_c[lo:hi]  # ∂a<t>/∂Γo = tanh(c<t>)
+                a_to_c = a_to_c_buffer[: hi - lo]  # (steps, B, H)
+                np.multiply(tanh_c[lo:hi], tanh_c[lo:hi], out=a_to_c)
+                np.subtract(1, a_to_c, out=a_to_c)
+                a_to_c *= o  # ∂a<t>/∂c<t> = Γo ⊙ (1 - tanh²(c<t>))
+                by_gate = d.reshape(hi - lo, B, 4, H)  # (steps, B, 4, H): a view, one row per gate
+                # ... and the steps multiply in da<t> and dc<t>, carried from step to step.
+                for t in steps:
+                    partial = masks is not None and masks.partial[t]
+                    np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                    np.multiply(da, a_to_c[t - lo], out=dc)
+                    dc += dc_next  # dc<t> = da<t> ⊙ Γo ⊙ (1 - tanh²(c<t>)) + dc<t+1> ⊙ Γf<t+1>
+                    if partial:  # padding steps get nothing
+                        np.copyto(da, 0, where=masks.inactive[t])
+                        np.copyto(dc, 0, where=masks.inactive[t])
+                    d_t = by_gate[t - lo]  # (B, 4, H)
+                    d_t[:, 3] *= da  # dΓo = da<t> ⊙ tanh(c<t>), times σ'
+                    d_t[:, :3] *= dc[:, None, :]  # dΓu = dc<t> ⊙ c̃<t>, dΓf = dc<t> ⊙ c<t-1>, dc̃<t> = dc<t> ⊙ Γu
+                    np.multiply(dc, gates[t, :, H : 2 * H], out=dc_spare)  # dc<t-1> = dc<t> ⊙ Γf
+                    product(dgates[t - start], w_hh, out=da_spare)  # da<t-1> = W_hhᵀ dgates<t>  (B, 4H) @ (4H, H)
+                    if partial:  # a finished sequence passes its gradients on unchanged
+                        np.copyto(da_spare, da_next, where=masks.inactive[t])
+                        np.copyto(dc_spare, dc_next, where=masks.inactive[t])
+                    da_next, da_spare = da_spare, da_next
+                    dc_next, dc_spare = dc_spare, dc_next
+            grads.add_chunk(start, stop, dgates, x1[start:stop], h_prev[start:stop])
+        dx, dw_ih, db, dw_hh = grads.result()
+        db_ih = db if needs[5] else None
+        db_hh = (db.copy() if needs[5] else db) if needs[6] else None
+        dh0, dc0 = (da_next if needs[1] else None), (dc_next if needs[2] else None)
+        return _per_argument(ctx, (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, None, None))
