@@ -21,7 +21,7 @@ from hypothesis.extra import numpy as hnp
 import minigrad
 from minigrad import Tensor
 from minigrad.testing import assert_gradients_match
-from seq.fused import FusedGRU, FusedLSTM, FusedMinimalGRU, FusedRNN
+from seq.fused import FusedGRU, FusedLSTM, FusedMinimalGRU, FusedRNN, common
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4, "minimal_gru": 2}
 KINDS = list(GATES)
@@ -290,6 +290,54 @@ def test_fused_matches_reference_loop(kind, data):
         if got is not None:
             assert got.shape == expected.shape, name
             assert_close(got, expected, 1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@given(data=st.data())
+def test_blocks_and_chunks_of_steps_change_nothing(kind, data):
+    """Backward walks the steps in blocks (the factors of a block computed at once) inside chunks (the weight
+    gradients summed chunk by chunk). The benchmark's sizes fit in a few; here they are made as small as one step
+    each, or a few steps, so that every boundary (a block or chunk that starts or ends mid-sequence, padding across
+    it, either direction) is crossed: the values and gradients stay those of one block and one chunk."""
+    case = data.draw(cases(kind, max_T=9))
+    seeds = output_seeds(case)
+    expected_outs, expected_grads = outputs_and_grads(run_fused, case, seeds)
+    sizes = {
+        "BLOCK_BYTES": data.draw(st.integers(0, 400), label="block bytes"),
+        "CHUNK_BYTES": data.draw(st.integers(0, 800), label="chunk bytes"),
+        "CHUNK_ROWS": data.draw(st.integers(0, 6), label="chunk rows"),
+    }
+    defaults = {name: getattr(common, name) for name in sizes}
+    try:
+        for name, value in sizes.items():
+            setattr(common, name, value)
+        outs, grads = outputs_and_grads(run_fused, case, seeds)
+    finally:
+        for name, value in defaults.items():
+            setattr(common, name, value)
+    for got, expected in zip(outs, expected_outs):
+        np.testing.assert_array_equal(got, expected)  # forward does not depend on the blocks
+    for name, got, expected in zip(NAMES, grads, expected_grads):
+        if expected is not None:
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_blocks_and_chunks_split_the_steps_in_backward_order():
+    """The blocks of a chunk and the chunks of a sequence cover every step once, in the order backward walks them
+    (T-1 down to 0; 0 up to T-1 when forward ran reversed), with the sizes their budgets allow."""
+    assert common._chunks(10, 1, 100, reverse=False) == [(0, 10)]  # 512 rows: one chunk
+    defaults = (common.CHUNK_ROWS, common.CHUNK_BYTES, common.BLOCK_BYTES)
+    try:
+        common.CHUNK_ROWS, common.CHUNK_BYTES, common.BLOCK_BYTES = 2, 300, 200  # 100-byte rows: 3 steps, 2 steps
+        assert common._chunks(10, 1, 100, reverse=False) == [(9, 10), (6, 9), (3, 6), (0, 3)]
+        assert common._chunks(10, 1, 100, reverse=True) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+        assert common._chunks(10, 1, 1000, reverse=False) == [(8, 10), (6, 8), (4, 6), (2, 4), (0, 2)]  # 2 rows
+        blocks = list(common._blocks(3, 8, 100, reverse=False))
+        assert [(lo, hi, list(steps)) for lo, hi, steps in blocks] == [(6, 8, [7, 6]), (4, 6, [5, 4]), (3, 4, [3])]
+        blocks = list(common._blocks(3, 8, 100, reverse=True))
+        assert [(lo, hi, list(steps)) for lo, hi, steps in blocks] == [(3, 5, [3, 4]), (5, 7, [5, 6]), (7, 8, [7])]
+    finally:
+        common.CHUNK_ROWS, common.CHUNK_BYTES, common.BLOCK_BYTES = defaults
 
 
 @pytest.mark.parametrize("kind", KINDS)
