@@ -149,10 +149,10 @@ class Tensor(TensorMethods, InPlaceMethods):
     __slots__ = (
         "__weakref__",
         "_ctx",  # the op that made this tensor (its grad_fn), None for a leaf
-        "_deps",  # during backward: gradient contributions still to come (0 at rest)
         "_g",  # gradient being accumulated during a backward pass
         "_gown",  # whether _g is a buffer the engine owns (it can add into it in place)
         "_hooks",  # None, or functions called with this tensor's gradient during backward
+        "_order",  # an op's output: when it was made (-1, -2, ...: the later, the smaller); 0 for a leaf
         "_output_nr",  # which output of its op this tensor is (set only by ops with several outputs)
         "_requires_grad",
         "_vc",  # None, or the VersionCounter shared with views (made at the first in-place change)
@@ -191,7 +191,7 @@ class Tensor(TensorMethods, InPlaceMethods):
         self.grad = None
         self._requires_grad = requires_grad
         self._ctx = grad_fn
-        self._deps = 0
+        self._order = 0
         self._g = None
         self._hooks = None
         self._vc = None

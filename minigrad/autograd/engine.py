@@ -15,30 +15,41 @@ op registry and random graphs) and adds:
   (``function.py``'s version counters).
 - **Anomaly mode** (``detect_anomaly``): every gradient an op returns is checked for NaN and inf, and
   the first bad one names the op and the user's line that created it.
-- **Several-output ops** (``split``, ``unbind``) wait until every output's gradient is in, then call
-  backward once, with zeros for outputs that got none (``readable.py`` gets this from its order).
+- **Several-output ops** (``split``, ``unbind``) call backward once, with every output's gradient
+  (zeros for outputs that got none; ``readable.py`` gets this from its order).
 - **Speed.** A graph unrolled over 100,000 steps has a million nodes, and a Python loop pays for every
   attribute and call. So:
 
-  * The schedule is Kahn's algorithm (as PyTorch's engine): ``_count_uses`` counts in ``t._deps`` how
-    many gradient contributions each tensor will receive, and a tensor is processed when its count
-    reaches 0. That is one pass to count and one to sweep, with no separate sort and no dict of
-    gradients: the gradient being built lives on the tensor (``t._g``), and ``t._gown`` says whether
-    the engine owns that array (and may add into it in place) or it is an op's return value (which
-    may be shared, so the first sum makes a new array).
-  * The first contribution of the right shape is kept as is, not copied.
+  * The schedule needs no pass over the graph before the sweep. ``Function.apply`` numbers every op's
+    output as it is recorded (``t._order``: -1, -2, ...): an op's inputs were made before it, so
+    recording order is a topological order. Backward keeps the tensors that have received a gradient
+    in a heap and always takes the latest one: every op that used it was recorded later and has run,
+    so its gradient is complete. No counting pass (as Kahn's algorithm needs) and no sort; a part of a
+    graph, several roots, ``retain_graph`` and graphs built up over time all need nothing more. The
+    heap holds only the frontier (one or two tensors on a chain). Leaves wait in a list and are
+    written at the end (nothing depends on them). The outputs of a several-output op have consecutive
+    numbers, so they are on top of the heap together.
+  * The gradient being built lives on the tensor (``t._g``), with no dict of gradients; ``t._gown``
+    says whether the engine owns that array (and may add into it in place) or it is an op's return
+    value (which may be shared, so the first sum makes a new array). The first contribution of the
+    right shape is kept as is, not copied.
   * An ``IndexGrad`` contribution (what ``x[t]`` returns) is added into one buffer per tensor, so
     taking ``X[t]`` for every step of a sequence costs O(size of X) in total, not O(T · size of X).
-  * The per-node loops bind what they call to local names (``pop, push = ...``): a local lookup is
-    cheaper than an attribute lookup on every one of a million iterations.
+  * The sweep is one loop with the op's backward called inline, and binds what it calls to local
+    names (``pop, push = ...``): a local lookup is cheaper than an attribute lookup, a call more
+    expensive than either, on every one of a million iterations.
   * The cyclic garbage collector is paused during the sweep (``cyclic_gc_paused``): the graph has no
     reference cycles, and rescanning its growing set of objects would make a long backward quadratic.
-  * ``Function.apply`` (``function.py``) shares the few distinct short ``needs_input_grad`` tuples and
-    skips the saved-array version check when no tensor at all changed in place since the op ran.
+  * ``Function.apply`` (``function.py``) unrolls one and two arguments, builds the output tensor
+    inline, shares the few distinct ``needs_input_grad`` tuples, keeps one or two inputs in slots of
+    ``ctx`` rather than in a tuple (``ctx.parents`` builds the tuple when asked), and skips the
+    saved-array version check when no tensor at all changed in place since the op ran. Every object
+    an op leaves behind is one more for Python's cyclic GC to rescan while a user's loop builds a long
+    graph (the user's GC settings are theirs: nothing here changes them): a recorded op leaves two,
+    its output and its ``ctx``.
 
-The engine's state on a tensor: ``_deps`` (contributions still to come), ``_g`` (the gradient being
-summed), ``_gown`` (whether ``_g`` is the engine's own buffer); on a several-output op: ``_reached``
-(outputs not yet processed) and ``_pending`` (their gradients). All are reset when backward ends.
+The engine's state on a tensor: ``_g`` (the gradient being summed) and ``_gown`` (whether ``_g`` is the
+engine's own buffer), reset as each tensor is processed and when backward ends, normally or not.
 """
 
 from __future__ import annotations
@@ -46,6 +57,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import traceback
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,35 +91,6 @@ def cyclic_gc_paused() -> Any:
             gc.enable()
 
 
-def _count_uses(roots: list) -> list:
-    """Visit every tensor that requires grad and leads to a root; return them.
-
-    On the way, count in ``t._deps`` how many recorded op inputs each tensor is: how many gradient
-    contributions it will receive. Iterative, with an explicit stack: BPTT graphs are far deeper than
-    Python's recursion limit.
-    """
-    visited = list(roots)
-    stack = list(roots)
-    pop, push, visit = stack.pop, stack.append, visited.append  # (local names: once per node)
-    while stack:
-        t = pop()
-        ctx = t._ctx
-        if ctx is None:
-            continue
-        if ctx.num_outputs > 1:  # an op with several outputs: count its inputs once, at its first output
-            ctx._reached += 1
-            if ctx._reached > 1:
-                continue
-            ctx._pending = [None] * ctx.num_outputs
-        for p, need in zip(ctx.parents, ctx.needs_input_grad):
-            if need:
-                if p._deps == 0:  # first time seen
-                    visit(p)
-                    push(p)
-                p._deps += 1
-    return visited
-
-
 def _accumulate(t: Tensor, g: Any) -> None:
     """Add one contribution to the gradient of ``t`` being built during this backward pass."""
     if type(g) is IndexGrad:
@@ -136,110 +119,127 @@ def _accumulate(t: Tensor, g: Any) -> None:
 def run_backward(roots: list, root_grads: list, retain_graph: bool = False, inputs: list | None = None) -> list | None:
     """Backpropagate from ``roots`` (tensors) seeded with ``root_grads`` (arrays).
 
-    A topological sweep by counting (Kahn's algorithm, as PyTorch's engine schedules): a tensor is
-    processed once every op that used it has sent its gradient contribution, so its gradient is
-    complete; then its own op's backward runs and sends contributions to the op's inputs.
+    The tensors are processed from the latest recorded op back to the earliest: every op that used a
+    tensor was recorded after the op that made it, so by the time a tensor is reached, every
+    contribution to its gradient has been sent, and its own op's backward can run. The tensors that
+    have received a gradient and wait for their turn are kept in a heap, ordered by ``_order``.
 
     Without ``inputs``: write ``.grad`` on leaves (accumulating) and on tensors that ``retain_grad()``.
     With ``inputs``: return their gradients instead and leave every ``.grad`` untouched.
     """
+    capture = None if inputs is None else {id(t): None for t in inputs}
+    heap: list = []  # (order, tensor) of the tensors made by an op that have a gradient and wait
+    leaves: list = []  # the leaves that have a gradient, in the order they got their first contribution
     with cyclic_gc_paused():  # a big graph: keep the collector from rescanning it (see cyclic_gc_paused)
-        unique = list({id(r): r for r in roots}.values())
-        for r in unique:
-            r._deps = 1  # the seed is one contribution; it also keeps a root from being visited twice
-        visited = _count_uses(unique)
-        capture = None if inputs is None else {id(t): None for t in inputs}
         try:
             for r, g in zip(roots, root_grads):
+                if r._g is None:
+                    if r._ctx is None:
+                        leaves.append(r)
+                    else:
+                        heappush(heap, (r._order, r))
                 _accumulate(r, g)
-            for r in unique:
-                r._deps -= 1
-            _sweep([r for r in unique if r._deps == 0], capture, retain_graph)
-        except BaseException:
-            for t in visited:  # leave no half-built state behind
+            _sweep(heap, leaves, capture, retain_graph)
+            for t in leaves:  # nothing depends on a leaf: their gradients are complete at the end
+                g = t._g
                 t._g = None
-                t._deps = 0
-                if t._ctx is not None and t._ctx.num_outputs > 1:
-                    t._ctx._reached = 0
-                    t._ctx._pending = None
+                if t._hooks is not None:
+                    g = _run_hooks(t, g, write_retained=False)
+                if capture is None:
+                    _write_grad(t, g)
+                elif id(t) in capture:
+                    capture[id(t)] = g
+        except BaseException:
+            for _, t in heap:  # leave no half-built state behind
+                t._g = None
+            for t in leaves:
+                t._g = None
             raise
     if capture is not None:
         return [capture[id(t)] for t in inputs]
     return None
 
 
-def _sweep(ready: list, capture: dict | None, retain_graph: bool) -> None:
-    """Process tensors whose gradient is complete; each op's backward may complete its inputs' gradients."""
+def _sweep(heap: list, leaves: list, capture: dict | None, retain_graph: bool) -> None:
+    """Pop the latest tensor (its gradient is complete), run its op's backward, send the contributions on."""
     anomaly = _GradMode.anomaly
-    pop, push = ready.pop, ready.append  # (local names: this loop runs once per node of the graph)
-    ndarray, wait, freed = np.ndarray, _WAIT, _FREED
-    while ready:
-        t = pop()
-        g, t._g = t._g, None
-        if g is not None and (t._hooks is not None or capture is not None):  # t's own gradient is complete
+    capturing = capture is not None
+    pop, push, leaf = heappop, heappush, leaves.append  # (local names: this loop runs once per node)
+    ndarray, freed, inplace = np.ndarray, _FREED, _InPlace
+    while heap:
+        t = pop(heap)[1]
+        g = t._g
+        t._g = None
+        if t._hooks is not None or capturing:  # t's own gradient is complete
             if t._hooks is not None:
-                g = _run_hooks(t, g, write_retained=capture is None)
-            if capture is not None and id(t) in capture:
+                g = _run_hooks(t, g, write_retained=not capturing)
+            if capturing and id(t) in capture:
                 capture[id(t)] = g
         ctx = t._ctx
-        if ctx is None:  # a leaf
-            if g is not None and capture is None:
-                _write_grad(t, g)
-            continue
-        if ctx.num_outputs > 1:
-            g = _gather_outputs(ctx, t, g)
-            if g is wait:
-                continue  # the op's other outputs are not complete yet
-        grads = (None,) * len(ctx.parents) if g is None else _call_backward(ctx, t, g)
-        for p, need, pg in zip(ctx.parents, ctx.needs_input_grad, grads):
-            if not need:
+        if ctx._clock != inplace.clock:
+            _check_saved_versions(ctx, t)  # something was changed in place since this op ran
+        if ctx.num_outputs == 1:
+            grads = ctx.backward(ctx, g)  # the op's backward
+        else:
+            grads = ctx.backward(ctx, *_gather_outputs(heap, ctx, t, g, capture))
+        if type(grads) is not tuple:
+            grads = (grads,)
+        needs = ctx.needs_input_grad
+        n = len(needs)
+        parents = (ctx._in0, ctx._in1) if n == 2 else (ctx._in0,) if n == 1 else ctx._inputs  # (ctx.parents)
+        if len(grads) != n:
+            grads = _one_per_argument(ctx, grads)
+        for p, need, pg in zip(parents, needs, grads):
+            if not need or pg is None:
                 continue
-            if pg is not None:
-                if anomaly:
-                    _check_finite(ctx, pg)
-                if p._g is None and type(pg) is ndarray and pg.shape == p.data.shape:
-                    p._g, p._gown = pg, False  # the first contribution, of the right shape: keep it
-                else:
-                    _accumulate(p, pg)
-            p._deps -= 1
-            if p._deps == 0:  # every use of p has sent its share: p's gradient is complete
-                push(p)
+            if anomaly:
+                _check_finite(ctx, pg)
+            if p._g is not None:
+                _accumulate(p, pg)
+                continue
+            if type(pg) is ndarray and pg.shape == p.data.shape:
+                p._g = pg  # the first contribution, of the right shape: keep it
+                p._gown = False
+            else:
+                _accumulate(p, pg)
+            if p._ctx is None:  # p's first contribution: it now waits for its turn
+                leaf(p)
+            else:
+                push(heap, (p._order, p))
         if not retain_graph:
-            ctx._saved = freed
+            ctx.saved_tensors = freed
 
 
-def _call_backward(ctx: Function, out: Tensor, g: Any) -> tuple:
-    """One op's backward: its inputs' gradients, as a tuple with one entry per argument."""
-    if ctx._clock != _InPlace.clock and ctx._saved and ctx._saved is not _FREED:
-        _check_saved_versions(ctx, out)  # something was changed in place since this op ran
-    grads = ctx.backward(ctx, *g) if type(g) is list else ctx.backward(ctx, g)
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) > len(ctx.parents) and all(extra is None for extra in grads[len(ctx.parents) :]):
-        grads = grads[: len(ctx.parents)]  # trailing Nones (for keyword arguments, say) are allowed, as in PyTorch
-    if len(grads) != len(ctx.parents):
-        raise RuntimeError(
-            f"function {ctx.name()} returned an incorrect number of gradients (expected "
-            f"{len(ctx.parents)}, got {len(grads)}): return one per positional argument of forward, "
-            "None where there is none"
-        )
-    return grads
+def _one_per_argument(ctx: Function, grads: tuple) -> tuple:
+    """An op's gradients, one per argument: trailing Nones dropped (as PyTorch allows), else an error."""
+    n = len(ctx.parents)
+    if len(grads) > n and all(extra is None for extra in grads[n:]):
+        return grads[:n]  # trailing Nones (for keyword arguments, say) are allowed, as in PyTorch
+    raise RuntimeError(
+        f"function {ctx.name()} returned an incorrect number of gradients (expected "
+        f"{n}, got {len(grads)}): return one per positional argument of forward, "
+        "None where there is none"
+    )
 
 
-_WAIT = object()  # _gather_outputs: not all outputs of the op are complete yet
+def _gather_outputs(heap: list, ctx: Function, t: Tensor, g: Any, capture: dict | None) -> list:
+    """The gradients of every output of an op with several outputs, once the first of them is popped.
 
-
-def _gather_outputs(ctx: Function, t: Tensor, g: Any) -> list | None:
-    """Collect the gradients of an op with several outputs: ``_WAIT`` until the last one arrives, then
-    all of them (None if none got a gradient)."""
-    ctx._pending[t.output_nr] = g
-    ctx._reached -= 1
-    if ctx._reached > 0:
-        return _WAIT
-    grads, ctx._pending = ctx._pending, None
-    if all(x is None for x in grads):
-        return None
-    # zeros for outputs that got no gradient (PyTorch "materializes" them the same way)
+    The outputs' orders are consecutive, so those that wait in the heap are on top of it now; an
+    output that got no gradient gets zeros (PyTorch "materializes" them the same way).
+    """
+    grads: list = [None] * ctx.num_outputs
+    grads[t._output_nr] = g
+    first = t._order + t._output_nr  # the order of output 0: the outputs' are first, first - 1, ...
+    while heap and heap[0][0] <= first:
+        s = heappop(heap)[1]
+        gs = s._g
+        s._g = None
+        if s._hooks is not None:
+            gs = _run_hooks(s, gs, write_retained=capture is None)
+        if capture is not None and id(s) in capture:
+            capture[id(s)] = gs
+        grads[s._output_nr] = gs
     return [np.zeros(shape, dtype) if x is None else x for x, (shape, dtype) in zip(grads, ctx.output_meta)]
 
 

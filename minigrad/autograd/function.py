@@ -13,6 +13,7 @@ gradient an indexing op returns (zero except at the index).
 from __future__ import annotations
 
 import functools
+import itertools
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +79,27 @@ def version_counter(t: Tensor) -> VersionCounter:
 # Function
 # --------------------------------------------------------------------------------------------------
 
-_FREED = object()  # marks saved arrays released after a backward without retain_graph
+
+class _Freed:
+    """What ``ctx.saved_tensors`` becomes when backward frees the values: reading them is an error."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any) -> Any:
+        raise RuntimeError(
+            "Trying to backward through the graph a second time (or to read the values an op saved for "
+            "backward after they were freed). The values saved for backward are freed when you call "
+            ".backward(); pass retain_graph=True to the first .backward() call if you need to backward "
+            "through the graph again."
+        )
+
+    __iter__ = __getitem__ = __len__ = _refuse
+
+    def __bool__(self) -> bool:
+        return True
+
+
+_FREED = _Freed()  # ``ctx.saved_tensors`` after a backward without retain_graph
 
 
 class Function:
@@ -110,37 +131,33 @@ class Function:
     needs a gradient, so backward can skip work.
     """
 
-    # Set on every ctx by ``apply``: ``parents`` are the arguments of forward as given (tensors and
-    # constants), ``needs_input_grad[i]`` whether argument i is a tensor that requires grad.
-    __slots__ = ("__dict__", "_clock", "_saved", "needs_input_grad", "parents")
+    # Set on every ctx by ``apply``: ``needs_input_grad[i]`` whether argument i is a tensor that
+    # requires grad, and the arguments themselves (``parents``): one or two (nearly every op) in
+    # ``_in0`` and ``_in1``, more as the tuple ``_inputs`` (a tuple per op is one more object for
+    # Python's cyclic GC to scan, again and again while a long graph grows).
+    __slots__ = ("__dict__", "_clock", "_in0", "_in1", "_inputs", "needs_input_grad", "saved_tensors")
 
     # Defaults for what only some ops need (an instance sets its own when it does).
     num_outputs = 1  # how many arrays forward returned (PyTorch: several outputs, one grad_fn)
     output_meta: tuple = ()  # ops with several outputs: (shape, dtype) of each, to make zero gradients
-    _reached = 0  # engine, during backward: outputs of this op not yet processed
-    _pending: Any = None  # engine, during backward: the gradients of the outputs of a several-output op
     _stack: Any = ()  # in anomaly mode: where the op was created
 
     # Set to the index of the input whose memory the output views (reshape, transpose, slicing):
     # the output then shares that input's version counter, so an in-place change through either is seen.
     view_of_input: int | None = None
 
-    def save_for_backward(self, *arrays: Any) -> None:
-        """Keep arrays that ``backward`` needs. Read them back with ``ctx.saved_tensors``."""
-        self._saved = arrays
-
     @property
-    def saved_tensors(self) -> tuple:
-        """The arrays given to ``save_for_backward`` (PyTorch's name: they are NumPy arrays here)."""
-        saved = self._saved
-        if saved is _FREED:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time through {self.name()} "
-                "(or to read its saved values after they were freed). The values saved for backward "
-                "are freed when you call .backward(); pass retain_graph=True to the first "
-                ".backward() call if you need to backward through the graph again."
-            )
-        return saved
+    def parents(self) -> tuple:
+        """The arguments of ``forward`` as given (tensors and constants), in order: the op's inputs."""
+        n = len(self.needs_input_grad)
+        if n == 1:
+            return (self._in0,)
+        return (self._in0, self._in1) if n == 2 else self._inputs
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays that ``backward`` needs. Read them back as ``ctx.saved_tensors`` (PyTorch's name:
+        they are NumPy arrays here), a tuple; after a backward without ``retain_graph`` reading it raises."""
+        self.saved_tensors = arrays
 
     @classmethod
     def name(cls) -> str:
@@ -162,61 +179,122 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the arrays of the arguments and, if needed, record the op in the graph.
 
-        The outputs are made by ``Tensor._from_op`` (the one place that builds an op's output); the
-        output keeps ``ctx`` as its ``grad_fn`` when the op is recorded.
+        The output keeps ``ctx`` as its ``grad_fn`` when the op is recorded, and ``ctx`` keeps the
+        arguments (``ctx.parents``). This runs once per op, so it is written for speed (``engine.py``'s
+        docstring lists why each part is as it is): one and two arguments, and one output, are unrolled.
         """
         Tensor = minigrad.Tensor
-        ctx = _new(cls)
-        ctx._saved = ()
-        arrays = []
-        needs = []
-        for a in args:  # (a plain loop: faster than two comprehensions on Python 3.11)
+        ctx = cls()  # (no op defines __init__: the fastest way to make an instance)
+        ctx.saved_tensors = ()
+        n = len(args)
+        if n == 2:
+            a, b = args
+            need_a = need_b = False
             if isinstance(a, Tensor):
-                arrays.append(a.data)
-                needs.append(a._requires_grad)
-            else:
-                arrays.append(a)
-                needs.append(False)
-        needs = tuple(needs)
-        if len(needs) <= 4:  # the usual short patterns: one shared tuple each (fewer objects for the GC)
-            needs = _NEEDS.setdefault(needs, needs)
-        ctx.needs_input_grad = needs
-        out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
-
-        record = _GradMode.enabled and True in needs
-        grad_fn = ctx if record else None
-        if type(out) is tuple:
-            outputs = tuple(Tensor._from_op(o, grad_fn) for o in out)
+                need_a, a = a._requires_grad, a.data
+            if isinstance(b, Tensor):
+                need_b, b = b._requires_grad, b.data
+            ctx.needs_input_grad = _NEEDS_2[need_a][need_b]
+            out = cls.forward(ctx, a, b, **kwargs) if kwargs else cls.forward(ctx, a, b)
+            record = (need_a or need_b) and _GradMode.enabled
+        elif n == 1:
+            (a,) = args
+            need_a = False
+            if isinstance(a, Tensor):
+                need_a, a = a._requires_grad, a.data
+            ctx.needs_input_grad = _NEEDS_1[need_a]
+            out = cls.forward(ctx, a, **kwargs) if kwargs else cls.forward(ctx, a)
+            record = need_a and _GradMode.enabled
         else:
-            outputs = Tensor._from_op(out, grad_fn)
-        if cls.view_of_input is not None:  # a view shares its base's version counter
-            counter = version_counter(args[cls.view_of_input])
-            for o in outputs if type(outputs) is tuple else (outputs,):
-                o._vc = counter
-        if not record:
-            ctx._saved = ()  # nothing will call backward: keep nothing alive
-            return outputs
+            arrays = []
+            needs = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a.data)
+                    needs.append(a._requires_grad)
+                else:
+                    arrays.append(a)
+                    needs.append(False)
+            needs = tuple(needs)
+            if n <= 4:  # the usual short patterns: one shared tuple each (fewer objects for the GC)
+                needs = _NEEDS.setdefault(needs, needs)
+            ctx.needs_input_grad = needs
+            out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
+            record = True in needs and _GradMode.enabled
+        if type(out) is tuple:
+            return _several_outputs(ctx, args, out, record)
 
-        ctx.parents = args
+        # One output: the tensor is built here, not by a call (the slots Tensor._init sets, in its order)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)  # NumPy returns scalars for 0-d results
+        t = _new(Tensor)
+        t.data = out
+        t.grad = None
+        t._requires_grad = record
+        t._g = None
+        t._hooks = None
+        t._vc = None
+        if cls.view_of_input is not None:  # a view shares its base's version counter
+            t._vc = version_counter(args[cls.view_of_input])
+        if record:
+            t._ctx = ctx
+            t._order = _next_order()
+            if n == 2:
+                ctx._in0, ctx._in1 = args
+            elif n == 1:
+                ctx._in0 = args[0]
+            else:
+                ctx._inputs = args
+            ctx._clock = _InPlace.clock
+            if _GradMode.anomaly:
+                ctx._stack = traceback.extract_stack()[:-1]
+        else:
+            t._ctx = None
+            t._order = 0
+        return t
+
+
+def _several_outputs(ctx: Function, args: tuple, out: tuple, record: bool) -> tuple:
+    """The outputs of an op whose forward returned a tuple of arrays (``split``, ``unbind``, ``max(x, dim)``)."""
+    Tensor = minigrad.Tensor
+    grad_fn = ctx if record else None
+    outputs = tuple(Tensor._from_op(o, grad_fn) for o in out)
+    if ctx.view_of_input is not None:  # views share their base's version counter
+        counter = version_counter(args[ctx.view_of_input])
+        for o in outputs:
+            o._vc = counter
+    if record:
+        if len(args) == 2:
+            ctx._in0, ctx._in1 = args
+        elif len(args) == 1:
+            ctx._in0 = args[0]
+        else:
+            ctx._inputs = args
         ctx._clock = _InPlace.clock
-        if type(outputs) is tuple:
-            for i, o in enumerate(outputs):
-                o._output_nr = i
-            ctx.num_outputs = len(outputs)
-            ctx.output_meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
+        for i, o in enumerate(outputs):
+            o._output_nr = i
+            o._order = _next_order()  # consecutive: the engine finds an op's outputs together
+        ctx.num_outputs = len(outputs)
+        ctx.output_meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
         if _GradMode.anomaly:
-            ctx._stack = traceback.extract_stack()[:-1]
-        return outputs
+            ctx._stack = traceback.extract_stack()[:-2]
+    return outputs
 
 
 _new = object.__new__
-_NEEDS: dict = {}  # the few distinct short needs_input_grad tuples, shared
+_next_order = itertools.count(-1, -1).__next__  # -1, -2, ...: the op outputs' ``_order``, latest smallest
+_ndarray = np.ndarray
+_NEEDS: dict = {}  # the few distinct short needs_input_grad tuples of three or more arguments, shared
+_NEEDS_1 = ((False,), (True,))  # needs_input_grad of one argument: _NEEDS_1[requires grad]
+_NEEDS_2 = (((False, False), (False, True)), ((True, False), (True, True)))  # _NEEDS_2[a needs][b needs]
 
 
 def _check_saved_versions(ctx: Function, out: Tensor) -> None:
     """Raise if an array ``ctx`` saved belongs to a tensor changed in place since the op ran."""
+    if ctx.saved_tensors is _FREED:
+        return  # backward will say that the saved values were freed
     owners = [p for p in ctx.parents if isinstance(p, minigrad.Tensor)] + [out]
-    for k, s in enumerate(ctx._saved):
+    for k, s in enumerate(ctx.saved_tensors):
         for owner in owners:
             if owner.data is s and owner._vc is not None:
                 changes = owner._vc.changes_since(ctx._clock)

@@ -189,7 +189,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)  # d tanh(x)/dx = 1 - tanh(x)^2
+        return g - g * out * out  # d tanh(x)/dx = 1 - tanh(x)^2  (g - g·tanh²: no Python scalar, faster)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -212,7 +212,8 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)  # d σ(x)/dx = σ(x) (1 - σ(x))
+        g_out = g * out
+        return g_out - g_out * out  # d σ(x)/dx = σ(x) (1 - σ(x))  (g σ - g σ²: no Python scalar, faster)
 
 
 class Relu(Function):
