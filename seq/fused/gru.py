@@ -75,7 +75,7 @@ class FusedGRU(Function):
         dtype = x.dtype
         masks = _masks(lengths, T)
         x1 = _with_ones(x, masks)  # (T, B, D+1): [x<t>, 1], zeros in the padding
-        scale, _ = _gate_affine("sst", H, dtype)  # σ, σ, tanh: r and z halved (σ(x) = (1 + tanh(x/2)) / 2)
+        scale = _gate_affine("sst", H, B, dtype)[0]  # σ, σ, tanh: r and z halved (σ(x) = (1 + tanh(x/2)) / 2)
         if b_ih is None:
             bias = b_hn = None
         elif reset_after:  # b_hr, b_hz add to the input projection; b_hn stays inside r ⊙ (W_hn a + b_hn)
@@ -299,7 +299,7 @@ class FusedMinimalGRU(Function):
         dtype = x.dtype
         masks = _masks(lengths, T)
         x1 = _with_ones(x, masks)  # (T, B, D+1): [x<t>, 1], zeros in the padding
-        scale, shift = _gate_affine("st", H, dtype)  # σ, tanh
+        scale, scale_rows, shift_rows = _gate_affine("st", H, B, dtype)  # σ, tanh
         gates = _input_projection(x1, w_ih, None if b_ih is None else b_ih + b_hh, scale)  # (T, B, 2H)
         w_hh_t = _transposed(w_hh, scale)  # (H, 2H), the σ gate's columns halved
         hs, h_new, h_prev = _state_buffer(h0, T, B, H, dtype, reverse)  # a<t> is h_new[t], a<t-1> is h_prev[t]
@@ -310,7 +310,7 @@ class FusedMinimalGRU(Function):
             a = gates[t]  # (B, 2H)
             product(h_prev[t], w_hh_t, out=rec)
             a += rec  # W_ih x<t> + b + W_hh a<t-1>
-            _activate(a, scale, shift)  # Γu, c̃<t>
+            _activate(a, scale_rows, shift_rows)  # Γu, c̃<t>
             u, c = a[:, :H], a[:, H:]
             h = out[t]
             np.subtract(c, h_prev[t], out=h)

@@ -67,7 +67,7 @@ class FusedLSTM(Function):
         dtype = x.dtype
         masks = _masks(lengths, T)
         x1 = _with_ones(x, masks)  # (T, B, D+1): [x<t>, 1], zeros in the padding
-        scale, shift = _gate_affine("ssts", H, dtype)  # σ, σ, tanh, σ
+        scale, scale_rows, shift_rows = _gate_affine("ssts", H, B, dtype)  # σ, σ, tanh, σ
         # The pre-activations of every step (the σ gates' halved): W_ih x<t> + b now, then W_hh a<t-1> added and the
         # activations written in place, step by step.
         gates = _input_projection(x1, w_ih, None if b_ih is None else b_ih + b_hh, scale)  # (T, B, 4H)
@@ -83,7 +83,7 @@ class FusedLSTM(Function):
             a = gates[t]  # (B, 4H)
             product(h_prev[t], w_hh_t, out=rec)
             a += rec  # W_ih x<t> + b + W_hh a<t-1>
-            _activate(a, scale, shift)  # Γu, Γf, c̃<t>, Γo
+            _activate(a, scale_rows, shift_rows)  # Γu, Γf, c̃<t>, Γo
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             c = c_new[t]
             np.multiply(f, c_prev[t], out=c)
