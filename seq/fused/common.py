@@ -170,7 +170,7 @@ def _input_projection(x1: np.ndarray, w_ih: np.ndarray, bias: Any, scale: Any = 
     """``scale ⊙ (W_ih x<t> + bias)`` for every step at once, as ONE GEMM ``[x<t>, 1] @ [W_ih, bias]ᵀ``: (T, B, G*H).
 
     ``bias`` may be None (no bias: its column is zero). ``scale`` (G*H,) multiplies each gate's row: the σ gates are
-    computed as σ(z) = (1 + tanh(z/2)) / 2 and their halving is done here, once, on the weights (see ``_activate``).
+    computed as σ(z) = (1 + tanh(z/2)) / 2 and their halving is done here, once, on the weights (see ``_gate_affine``).
     """
     T, B, D1 = x1.shape
     w = np.empty((w_ih.shape[0], D1), w_ih.dtype)  # (G*H, D+1): [W_ih, bias]
@@ -181,11 +181,12 @@ def _input_projection(x1: np.ndarray, w_ih: np.ndarray, bias: Any, scale: Any = 
 
 
 def _gate_affine(kinds: str, H: int, B: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The scale of each gate row, (G*H,), and the (scale, shift) that ``_activate`` applies, (B, G*H) each.
+    """The scale of each gate row, (G*H,), and the (scale, shift) that activate the gates, (B, G*H) each.
 
     ``kinds`` names each block of H columns: ``s`` for a σ block (scale 1/2, shift 1/2), ``t`` for a tanh block
     (1, 0). σ(z) = (1 + tanh(z/2)) / 2: with the pre-activation already multiplied by ``scale`` (folded into the
-    weights), ``tanh(·) * scale + shift`` is σ(z) on a σ block and tanh(z) on a tanh block.
+    weights), ``tanh(·) * scale + shift`` is σ(z) on a σ block and tanh(z) on a tanh block. So every gate of a step,
+    σ and tanh alike, is activated in three in-place passes over the row with no temporary: tanh, multiply, add.
 
     Speed note: the (B, G*H) copies are there because NumPy multiplies by a row broadcast over B rows at 2.5x the
     cost of an elementwise product with a full array (measured at B=32, G*H=2048).
@@ -196,17 +197,6 @@ def _gate_affine(kinds: str, H: int, B: int, dtype: np.dtype) -> tuple[np.ndarra
             scale[k * H : (k + 1) * H] = shift[k * H : (k + 1) * H] = 0.5
     rows = (B, len(kinds) * H)
     return scale, np.broadcast_to(scale, rows).copy(), np.broadcast_to(shift, rows).copy()  # (B, G*H) copies
-
-
-def _activate(pre: np.ndarray, scale: Any, shift: Any) -> None:
-    """In place: σ or tanh on each column of ``pre``, whose σ columns were already halved (see ``_gate_affine``).
-
-    One tanh over the whole row, then one multiply and one add: every gate of a step, σ and tanh alike, in three
-    passes with no temporary.
-    """
-    np.tanh(pre, out=pre)
-    np.multiply(pre, scale, out=pre)
-    np.add(pre, shift, out=pre)
 
 
 # --------------------------------------------------------------------------------------------------

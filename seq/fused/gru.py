@@ -6,7 +6,6 @@ import numpy as np
 
 from minigrad.autograd import Function
 from seq.fused.common import (
-    _activate,
     _add_product,
     _block_steps,
     _blocks,
@@ -88,7 +87,7 @@ class FusedGRU(Function):
         hs, h_new, h_prev = _state_buffer(h0, T, B, H, dtype, reverse)  # a<t> is h_new[t], a<t-1> is h_prev[t]
         out = h_new if masks is None else np.empty((T, B, H), dtype)  # with padding, outputs differ from states
         saved_n = np.empty((T, B, H), dtype)  # reset_after: hn = W_hn a<t-1> + b_hn; else r ⊙ a<t-1>
-        product = _step_product(B)
+        product, add, multiply, subtract, tanh = _step_product(B), np.add, np.multiply, np.subtract, np.tanh  # local
         tmp = np.empty((B, H), dtype)
         if reset_after:
             w_hh_t = _transposed(w_hh, scale)  # (H, 3H), the r and z columns halved
@@ -102,22 +101,24 @@ class FusedGRU(Function):
             rz, r, z, n = a[:, : 2 * H], a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
             product(h_prev[t], w_hh_t if reset_after else w_hrz_t, out=rec)
             rz += rec[:, : 2 * H]
-            _activate(rz, 0.5, 0.5)  # r = σ(...), z = σ(...)
+            tanh(rz, out=rz)
+            multiply(rz, 0.5, out=rz)
+            add(rz, 0.5, out=rz)  # r = σ(...), z = σ(...): (1 + tanh(·/2)) / 2, the halving in the weights
             if reset_after:
                 hn = saved_n[t]
                 if b_hn is None:
                     hn[...] = rec[:, 2 * H :]
                 else:
-                    np.add(rec[:, 2 * H :], b_hn, out=hn)  # hn = W_hn a<t-1> + b_hn
-                np.multiply(r, hn, out=tmp)
+                    add(rec[:, 2 * H :], b_hn, out=hn)  # hn = W_hn a<t-1> + b_hn
+                multiply(r, hn, out=tmp)
             else:
                 rh = saved_n[t]
-                np.multiply(r, h_prev[t], out=rh)  # r ⊙ a<t-1>
+                multiply(r, h_prev[t], out=rh)  # r ⊙ a<t-1>
                 product(rh, w_hn_t, out=tmp)  # W_hn (r ⊙ a<t-1>)
             n += tmp
-            np.tanh(n, out=n)  # n = tanh(...)
+            tanh(n, out=n)  # n = tanh(...)
             h = out[t]
-            np.subtract(h_prev[t], n, out=h)
+            subtract(h_prev[t], n, out=h)
             h *= z
             h += n  # a<t> = n + z ⊙ (a<t-1> - n) = (1 - z) ⊙ n + z ⊙ a<t-1>
             if masks is not None:
@@ -147,7 +148,8 @@ def _gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
     dtype = out.dtype
     h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
     w_hh_nrz = np.concatenate([w_hh[2 * H :], w_hh[: 2 * H]])  # (3H, H): W_hh's rows in the order n, r, z
-    product = _step_product(B)
+    product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
+    z_all = gates[..., H : 2 * H]  # (T, B, H)
     grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, (needs[0], needs[2], needs[4], False), bias_column=True)
     dw_hh_nrz = db_hh_nrz = None  # dW_hh and db_hh, rows n, r, z
     row_bytes = B * 4 * H * out.itemsize
@@ -176,14 +178,14 @@ def _gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
             # ... and the steps multiply in da<t>, carried from step to step.
             for t in steps:
                 partial = masks is not None and masks.partial[t]
-                np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
                 if partial:
                     np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
                 d = by_gate[t - lo]  # (B, 4, H): [dn ⊙ r, dr, dz, dn] once multiplied
                 d[:, 2:] *= da[:, None, :]  # dz (-dΓu), dn (dc̃<t>)
                 d[:, :2] *= d[:, 3:]  # dn ⊙ r;  dr = dn ⊙ hn ⊙ r (1 - r) (dΓr)
                 product(grad[t - start, :, : 3 * H], w_hh_nrz, out=da_spare)  # W_hhᵀ [dr, dz, dn ⊙ r] (B, 3H)@(3H, H)
-                np.multiply(da, gates[t, :, H : 2 * H], out=tmp)
+                multiply(da, z_all[t], out=tmp)
                 da_spare += tmp  # ... + da<t> ⊙ z: the direct path a<t-1> -> a<t>
                 if partial:  # a finished sequence passes its gradient on unchanged
                     np.copyto(da_spare, da_next, where=masks.inactive[t])
@@ -210,7 +212,8 @@ def _cho_gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
     dtype = out.dtype
     h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
     w_hrz, w_hn = w_hh[: 2 * H], w_hh[2 * H :]  # (2H, H), (H, H)
-    product = _step_product(B)
+    product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
+    r_all, z_all = gates[..., :H], gates[..., H : 2 * H]  # (T, B, H) each
     needed = (needs[0], needs[2], needs[4] or needs[5], False)  # dx, dW_ih, db (db_ih = db_hh), dW_hh: below
     grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
     dw_hrz = dw_hn = None  # rows r, z and rows n of dW_hh
@@ -239,7 +242,7 @@ def _cho_gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
             # ... and the steps multiply in da<t>, carried from step to step.
             for t in steps:
                 partial = masks is not None and masks.partial[t]
-                np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
                 if partial:
                     np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
                 d = by_gate[t - lo]  # (B, 3, H): [dr, dz, dn] once multiplied
@@ -247,9 +250,9 @@ def _cho_gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
                 product(d[:, 2], w_hn, out=drh)  # d(r ⊙ a<t-1>) = W_hnᵀ dn  (B, H) @ (H, H)
                 d[:, 0] *= drh  # dr = d(r ⊙ a<t-1>) ⊙ a<t-1> ⊙ r (1 - r)  (dΓr)
                 product(dgates[t - start, :, : 2 * H], w_hrz, out=da_spare)  # W_hrᵀ dr + W_hzᵀ dz: (B, 2H) @ (2H, H)
-                np.multiply(drh, gates[t, :, :H], out=tmp)
+                multiply(drh, r_all[t], out=tmp)
                 da_spare += tmp  # ... + d(r ⊙ a<t-1>) ⊙ r
-                np.multiply(da, gates[t, :, H : 2 * H], out=tmp)
+                multiply(da, z_all[t], out=tmp)
                 da_spare += tmp  # ... + da<t> ⊙ z: the direct path a<t-1> -> a<t>
                 if partial:  # a finished sequence passes its gradient on unchanged
                     np.copyto(da_spare, da_next, where=masks.inactive[t])
@@ -304,16 +307,18 @@ class FusedMinimalGRU(Function):
         w_hh_t = _transposed(w_hh, scale)  # (H, 2H), the σ gate's columns halved
         hs, h_new, h_prev = _state_buffer(h0, T, B, H, dtype, reverse)  # a<t> is h_new[t], a<t-1> is h_prev[t]
         out = h_new if masks is None else np.empty((T, B, H), dtype)  # with padding, outputs differ from states
-        product = _step_product(B)
+        product, add, multiply, subtract, tanh = _step_product(B), np.add, np.multiply, np.subtract, np.tanh  # local
         rec = np.empty((B, 2 * H), dtype)
         for t in _steps(T, reverse):
             a = gates[t]  # (B, 2H)
             product(h_prev[t], w_hh_t, out=rec)
             a += rec  # W_ih x<t> + b + W_hh a<t-1>
-            _activate(a, scale_rows, shift_rows)  # Γu, c̃<t>
+            tanh(a, out=a)
+            multiply(a, scale_rows, out=a)
+            add(a, shift_rows, out=a)  # Γu, c̃<t>: σ and tanh (see _gate_affine)
             u, c = a[:, :H], a[:, H:]
             h = out[t]
-            np.subtract(c, h_prev[t], out=h)
+            subtract(c, h_prev[t], out=h)
             h *= u
             h += h_prev[t]  # a<t> = a<t-1> + Γu ⊙ (c̃<t> - a<t-1>)
             if masks is not None:
@@ -329,7 +334,7 @@ class FusedMinimalGRU(Function):
         T, B, H = out.shape
         dtype = out.dtype
         h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
-        product = _step_product(B)
+        product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
         needed = (needs[0], needs[2], needs[4] or needs[5], needs[3])  # dx, dW_ih, db, dW_hh
         grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
         row_bytes = B * 2 * H * out.itemsize
@@ -355,12 +360,12 @@ class FusedMinimalGRU(Function):
                 # ... and the steps multiply in da<t>, carried from step to step.
                 for t in steps:
                     partial = masks is not None and masks.partial[t]
-                    np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                    add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
                     if partial:
                         np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
                     by_gate[t - lo] *= da[:, None, :]  # dΓu, dc̃<t>
                     product(dgates[t - start], w_hh, out=da_spare)  # W_hhᵀ dgates<t>: (B, 2H) @ (2H, H)
-                    np.multiply(da, keep[t - lo], out=tmp)
+                    multiply(da, keep[t - lo], out=tmp)
                     da_spare += tmp  # ... + da<t> ⊙ (1 - Γu): the direct path a<t-1> -> a<t>
                     if partial:  # a finished sequence passes its gradient on unchanged
                         np.copyto(da_spare, da_next, where=masks.inactive[t])

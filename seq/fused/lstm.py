@@ -6,7 +6,6 @@ import numpy as np
 
 from minigrad.autograd import Function
 from seq.fused.common import (
-    _activate,
     _block_steps,
     _blocks,
     _check_shapes,
@@ -76,21 +75,23 @@ class FusedLSTM(Function):
         cs, c_new, c_prev = _state_buffer(c0, T, B, H, dtype, reverse)  # c<t> is c_new[t], c<t-1> is c_prev[t]
         out = h_new if masks is None else np.empty((T, B, H), dtype)  # with padding, outputs differ from states
         tanh_c = np.empty((T, B, H), dtype)
-        product = _step_product(B)
+        i_all, f_all, g_all, o_all = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) views
+        product, add, multiply, tanh = _step_product(B), np.add, np.multiply, np.tanh  # local names: called T times
         rec = np.empty((B, 4 * H), dtype)
         ig = np.empty((B, H), dtype)
         for t in _steps(T, reverse):
             a = gates[t]  # (B, 4H)
             product(h_prev[t], w_hh_t, out=rec)
             a += rec  # W_ih x<t> + b + W_hh a<t-1>
-            _activate(a, scale_rows, shift_rows)  # Γu, Γf, c̃<t>, Γo
-            i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            c = c_new[t]
-            np.multiply(f, c_prev[t], out=c)
-            np.multiply(i, g, out=ig)
+            tanh(a, out=a)
+            multiply(a, scale_rows, out=a)
+            add(a, shift_rows, out=a)  # Γu, Γf, c̃<t>, Γo: σ or tanh of each gate (see _gate_affine)
+            c, tc = c_new[t], tanh_c[t]  # (B, H) each
+            multiply(f_all[t], c_prev[t], out=c)
+            multiply(i_all[t], g_all[t], out=ig)
             c += ig  # c<t> = Γf ⊙ c<t-1> + Γu ⊙ c̃<t>
-            np.tanh(c, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=out[t])  # a<t> = Γo ⊙ tanh(c<t>)
+            tanh(c, out=tc)
+            multiply(o_all[t], tc, out=out[t])  # a<t> = Γo ⊙ tanh(c<t>)
             if masks is not None:
                 masks.end_step(t, out[t], h_prev[t], h_new[t])
                 if masks.partial[t]:
@@ -107,7 +108,8 @@ class FusedLSTM(Function):
         dtype = out.dtype
         h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
         c_prev = cs[1:] if reverse else cs[:T]  # (T, B, H): c<t-1> in row t
-        product = _step_product(B)
+        product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
+        f_all = gates[..., H : 2 * H]  # (T, B, H): Γf
         needed = (needs[0], needs[3], needs[5] or needs[6], needs[4])  # dx, dW_ih, db, dW_hh
         grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
         row_bytes = B * 4 * H * out.itemsize
@@ -137,8 +139,8 @@ class FusedLSTM(Function):
                 # ... and the steps multiply in da<t> and dc<t>, carried from step to step.
                 for t in steps:
                     partial = masks is not None and masks.partial[t]
-                    np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
-                    np.multiply(da, a_to_c[t - lo], out=dc)
+                    add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                    multiply(da, a_to_c[t - lo], out=dc)
                     dc += dc_next  # dc<t> = da<t> ⊙ Γo ⊙ (1 - tanh²(c<t>)) + dc<t+1> ⊙ Γf<t+1>
                     if partial:  # padding steps get nothing
                         np.copyto(da, 0, where=masks.inactive[t])
@@ -146,7 +148,7 @@ class FusedLSTM(Function):
                     d_t = by_gate[t - lo]  # (B, 4, H)
                     d_t[:, 3] *= da  # dΓo = da<t> ⊙ tanh(c<t>), times σ'
                     d_t[:, :3] *= dc[:, None, :]  # dΓu = dc<t> ⊙ c̃<t>, dΓf = dc<t> ⊙ c<t-1>, dc̃<t> = dc<t> ⊙ Γu
-                    np.multiply(dc, gates[t, :, H : 2 * H], out=dc_spare)  # dc<t-1> = dc<t> ⊙ Γf
+                    multiply(dc, f_all[t], out=dc_spare)  # dc<t-1> = dc<t> ⊙ Γf
                     product(dgates[t - start], w_hh, out=da_spare)  # da<t-1> = W_hhᵀ dgates<t>  (B, 4H) @ (4H, H)
                     if partial:  # a finished sequence passes its gradients on unchanged
                         np.copyto(da_spare, da_next, where=masks.inactive[t])

@@ -66,20 +66,21 @@ class FusedRNN(Function):
         if b_ih is not None:
             out += b_ih + b_hh
         w_hh_t = _transposed(w_hh)  # (H, H)
-        product, tanh = _step_product(B), nonlinearity == "tanh"
+        use_tanh = nonlinearity == "tanh"
+        product, tanh, maximum = _step_product(B), np.tanh, np.maximum  # local names: the loop calls them T times
         rec = np.empty((B, H), dtype)
         for t in _steps(T, reverse):
             z = out[t]  # (B, H): W_ih x<t> + b so far
             product(prev[t], w_hh_t, rec)
             z += rec  # z<t> = W_ih x<t> + b + W_hh a<t-1>
-            if tanh:
-                np.tanh(z, out=z)  # a<t> = tanh(z<t>)
+            if use_tanh:
+                tanh(z, out=z)  # a<t> = tanh(z<t>)
             else:
-                np.maximum(z, 0, out=z)  # a<t> = relu(z<t>)
+                maximum(z, 0, out=z)  # a<t> = relu(z<t>)
             if masks is not None:
                 masks.end_step(t, z, prev[t], new[t])
         ctx.save_for_backward(x, w_ih, w_hh, states, out)
-        ctx.masks, ctx.reverse, ctx.tanh = masks, reverse, tanh
+        ctx.masks, ctx.reverse, ctx.tanh = masks, reverse, use_tanh
         return out, _final_state(states, reverse)
 
     @staticmethod
@@ -88,7 +89,7 @@ class FusedRNN(Function):
         needs, masks, reverse = ctx.needs_input_grad, ctx.masks, ctx.reverse
         T, B, H = out.shape
         prev = states[1:] if reverse else states[:T]  # (T, B, H): a<t-1> in row t
-        product = _step_product(B)
+        product, add = _step_product(B), np.add  # local names: the loop calls them T times
         grads = _WeightGrads(x.shape, w_ih, (needs[0], needs[2], needs[4] or needs[5], needs[3]), bias_column=False)
         chunks = _chunks(T, B, B * H * out.itemsize, reverse)
         dz_buffer = np.empty((max(b - a for a, b in chunks), B, H), out.dtype)  # dz<t> of one chunk of steps
@@ -105,13 +106,14 @@ class FusedRNN(Function):
                 else:
                     np.greater(out[lo:hi], 0, out=k)  # d relu(z)/dz = [a > 0]
                 for t in steps:
-                    np.add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
-                    if masks is not None and masks.partial[t]:
+                    partial = masks is not None and masks.partial[t]
+                    add(g_out[t], da_next, out=da)  # da<t>: from output<t> and from the step after
+                    if partial:
                         np.copyto(da, 0, where=masks.inactive[t])  # padding steps get nothing
                     dz_t = dz[t - start]
                     dz_t *= da  # dz<t> = da<t> ⊙ act'(z<t>)
                     product(dz_t, w_hh, out=da_spare)  # da<t-1> = W_hhᵀ dz<t>  (B, H) @ (H, H)
-                    if masks is not None and masks.partial[t]:
+                    if partial:
                         np.copyto(da_spare, da_next, where=masks.inactive[t])  # a finished sequence passes it on
                     da_next, da_spare = da_spare, da_next
             grads.add_chunk(start, stop, dz, x[start:stop], prev[start:stop])
