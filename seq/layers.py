@@ -165,17 +165,19 @@ class _RNNBase(Module):
         valid = None if lengths is None else (np.arange(T)[:, None] < lengths[None, :])[..., None]  # (T, B, 1)
         if valid is not None:
             x = minigrad.where(valid, x, 0.0)  # the padding never enters: a NaN there would reach every gradient
-        gi = x @ w_ih.T  # the input projection of all steps at once: (T, B, D) @ (D, G*H) -> (T, B, G*H)
-        if b_ih is not None:
-            gi = gi + b_ih
+        bias = b_ih
         if b_hh is not None and self.fold_hh_bias:
-            gi = gi + b_hh  # b_hh is added where b_ih is, so add it once for all steps
+            bias = b_ih + b_hh  # b_hh is added where b_ih is: add the two (G*H,) vectors, then them once for all steps
             b_hh = None
+        gi = x @ w_ih.T  # the input projection of all steps at once: (T, B, D) @ (D, G*H) -> (T, B, G*H)
+        if bias is not None:
+            gi = gi + bias
         w_hh_t = w_hh.T  # (H, G*H), transposed once for all steps
+        gi_steps = gi.unbind(0)  # (T, B, G*H) -> T x (B, G*H): one op for all steps, not one per step
         state = initial
         outputs: list = [None] * T
         for t in range(T - 1, -1, -1) if reverse else range(T):
-            new = self._step(gi[t], state, w_hh_t, b_hh)
+            new = self._step(gi_steps[t], state, w_hh_t, b_hh)
             if valid is None:
                 state = new
                 outputs[t] = new[0]

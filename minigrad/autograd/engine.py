@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import minigrad  # minigrad.Tensor, read when backward runs
-from minigrad.autograd.function import _FREED, Function, IndexGrad, _check_saved_versions, _InPlace
+from minigrad.autograd.function import _FREED, Function, IndexGrad, ProductGrad, _check_saved_versions, _InPlace
 from minigrad.autograd.grad_mode import AnomalyError, _GradMode
 from minigrad.autograd.readable import unbroadcast
 
@@ -93,8 +93,17 @@ def cyclic_gc_paused() -> Any:
 
 def _accumulate(t: Tensor, g: Any) -> None:
     """Add one contribution to the gradient of ``t`` being built during this backward pass."""
-    if type(g) is IndexGrad:
+    acc = t._g
+    if type(acc) is _Products:
+        if type(g) is ProductGrad:
+            acc.add(g)
+            return
+        t._g, t._gown = acc.total(), True  # another kind of contribution: sum the products first
         acc = t._g
+    if type(g) is ProductGrad:
+        t._g = _Products(g, acc)
+        return
+    if type(g) is IndexGrad:
         if acc is None or not t._gown:  # start an owned buffer (copy of what is there)
             buffer = np.zeros(t.data.shape, dtype=t.data.dtype)
             if acc is not None:
@@ -104,8 +113,8 @@ def _accumulate(t: Tensor, g: Any) -> None:
         g.add_into(acc)
         return
     if g.shape != t.data.shape:
-        g = unbroadcast(g, t.data.shape)
-    acc = t._g
+        # broadcast axes of length 1 only (a bias added to one row): the sum over them is a reshape
+        g = g.reshape(t.data.shape) if g.size == t.data.size else unbroadcast(g, t.data.shape)
     if acc is None:
         t._g = g
         t._gown = False
@@ -114,6 +123,42 @@ def _accumulate(t: Tensor, g: Any) -> None:
     else:
         t._g = np.asarray(acc + g)  # a new array (never write into one an op returned; 0-d sums are scalars)
         t._gown = True
+
+
+class _Products:
+    """The ``ProductGrad`` contributions (aᵀ g) a tensor has received, summed as one matrix product.
+
+    The rows of the a's and of the g's are stacked, Σ_k a_kᵀ g_k = Aᵀ G, when the tensor's gradient is
+    complete, or whenever the g's kept add up to ``_STACKED_BYTES`` (the g's are kept alive until then:
+    a bound keeps that memory small and reused, however long the sequence); ``dense`` holds what is
+    summed so far (and an array gradient the tensor had before).
+    """
+
+    __slots__ = ("a", "dense", "g", "nbytes")
+
+    def __init__(self, first: ProductGrad, dense: Any) -> None:
+        self.a, self.g, self.nbytes, self.dense = [first.a], [first.g], first.g.nbytes, dense
+
+    def add(self, p: ProductGrad) -> None:
+        self.a.append(p.a)
+        self.g.append(p.g)
+        self.nbytes += p.g.nbytes
+        if self.nbytes >= _STACKED_BYTES:
+            self.dense, self.a, self.g, self.nbytes = self.total(), [], [], 0
+
+    def total(self) -> np.ndarray:
+        """Σ aᵀ g (plus ``dense``), a new array."""
+        if not self.a:
+            return self.dense
+        a = self.a[0] if len(self.a) == 1 else np.concatenate(self.a)  # (rows, k)
+        g = self.g[0] if len(self.g) == 1 else np.concatenate(self.g)  # (rows, n)
+        out = a.T @ g  # (k, rows) @ (rows, n) -> (k, n)
+        if self.dense is not None:
+            out += self.dense
+        return out
+
+
+_STACKED_BYTES = 1 << 20  # g's a _Products keeps before it sums what it has (1 MiB: bounded memory)
 
 
 def run_backward(roots: list, root_grads: list, retain_graph: bool = False, inputs: list | None = None) -> list | None:
@@ -143,6 +188,8 @@ def run_backward(roots: list, root_grads: list, retain_graph: bool = False, inpu
             for t in leaves:  # nothing depends on a leaf: their gradients are complete at the end
                 g = t._g
                 t._g = None
+                if type(g) is _Products:
+                    g = g.total()
                 if t._hooks is not None:
                     g = _run_hooks(t, g, write_retained=False)
                 if capture is None:
@@ -170,6 +217,8 @@ def _sweep(heap: list, leaves: list, capture: dict | None, retain_graph: bool) -
         t = pop(heap)[1]
         g = t._g
         t._g = None
+        if type(g) is _Products:
+            g = g.total()
         if t._hooks is not None or capturing:  # t's own gradient is complete
             if t._hooks is not None:
                 g = _run_hooks(t, g, write_retained=not capturing)
@@ -235,6 +284,8 @@ def _gather_outputs(heap: list, ctx: Function, t: Tensor, g: Any, capture: dict 
         s = heappop(heap)[1]
         gs = s._g
         s._g = None
+        if type(gs) is _Products:
+            gs = gs.total()
         if s._hooks is not None:
             gs = _run_hooks(s, gs, write_retained=capture is None)
         if capture is not None and id(s) in capture:
@@ -271,7 +322,7 @@ def _write_grad(t: Tensor, g: Any) -> None:
 
 
 def _check_finite(ctx: Function, g: Any) -> None:
-    values = g.values if type(g) is IndexGrad else g
+    values = g.values if type(g) is IndexGrad else g.to_dense(None, None) if type(g) is ProductGrad else g
     if not np.all(np.isfinite(values)):
         where = "".join(traceback.format_list(list(ctx._stack)[-6:]))
         raise AnomalyError(

@@ -25,7 +25,7 @@ from minigrad.autograd.grad_mode import _GradMode
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
 
-__all__ = ["Function", "IndexGrad", "VersionCounter", "once_differentiable", "version_counter"]
+__all__ = ["Function", "IndexGrad", "ProductGrad", "VersionCounter", "once_differentiable", "version_counter"]
 
 # --------------------------------------------------------------------------------------------------
 # Version counters: catching a saved array that was changed in place
@@ -54,14 +54,12 @@ class VersionCounter:
 
     def __init__(self) -> None:
         self.version = 0
-        self.ticks: list = []
+        self.ticks: tuple = ()  # (a tuple, not a list: one object less for the GC while nothing changes)
 
     def bump(self) -> None:
         _InPlace.clock += 1
         self.version += 1
-        self.ticks.append(_InPlace.clock)
-        if len(self.ticks) > 64:
-            del self.ticks[:32]
+        self.ticks = (*self.ticks[-63:], _InPlace.clock)  # the last 64 changes
 
     def changes_since(self, clock: int) -> int:
         """How many changes happened after the clock read ``clock`` (a lower bound past the history)."""
@@ -188,7 +186,7 @@ class Function:
         ctx.saved_tensors = ()
         n = len(args)
         if n == 2:
-            a, b = args
+            a, b = ctx._in0, ctx._in1 = args  # (kept by ctx: the op's inputs, ``ctx.parents``)
             need_a = need_b = False
             if isinstance(a, Tensor):
                 need_a, a = a._requires_grad, a.data
@@ -198,7 +196,7 @@ class Function:
             out = cls.forward(ctx, a, b, **kwargs) if kwargs else cls.forward(ctx, a, b)
             record = (need_a or need_b) and _GradMode.enabled
         elif n == 1:
-            (a,) = args
+            a = ctx._in0 = args[0]
             need_a = False
             if isinstance(a, Tensor):
                 need_a, a = a._requires_grad, a.data
@@ -215,6 +213,7 @@ class Function:
                 else:
                     arrays.append(a)
                     needs.append(False)
+            ctx._inputs = args
             needs = tuple(needs)
             if n <= 4:  # the usual short patterns: one shared tuple each (fewer objects for the GC)
                 needs = _NEEDS.setdefault(needs, needs)
@@ -239,12 +238,6 @@ class Function:
         if record:
             t._ctx = ctx
             t._order = _next_order()
-            if n == 2:
-                ctx._in0, ctx._in1 = args
-            elif n == 1:
-                ctx._in0 = args[0]
-            else:
-                ctx._inputs = args
             ctx._clock = _InPlace.clock
             if _GradMode.anomaly:
                 ctx._stack = traceback.extract_stack()[:-1]
@@ -257,28 +250,35 @@ class Function:
 def _several_outputs(ctx: Function, args: tuple, out: tuple, record: bool) -> tuple:
     """The outputs of an op whose forward returned a tuple of arrays (``split``, ``unbind``, ``max(x, dim)``)."""
     Tensor = minigrad.Tensor
-    grad_fn = ctx if record else None
-    outputs = tuple(Tensor._from_op(o, grad_fn) for o in out)
-    if ctx.view_of_input is not None:  # views share their base's version counter
-        counter = version_counter(args[ctx.view_of_input])
-        for o in outputs:
-            o._vc = counter
-    if record:
-        if len(args) == 2:
-            ctx._in0, ctx._in1 = args
-        elif len(args) == 1:
-            ctx._in0 = args[0]
+    counter = None if ctx.view_of_input is None else version_counter(args[ctx.view_of_input])
+    outputs = []
+    meta = []
+    for i, o in enumerate(out):  # each built as ``apply`` builds one output (the slots of Tensor._init)
+        if type(o) is not _ndarray:
+            o = np.asarray(o)
+        t = _new(Tensor)
+        t.data = o
+        t.grad = None
+        t._requires_grad = record
+        t._g = None
+        t._hooks = None
+        t._vc = counter  # views share their base's version counter
+        if record:
+            t._ctx = ctx
+            t._order = _next_order()  # consecutive: the engine finds an op's outputs together
+            t._output_nr = i
+            meta.append((o.shape, o.dtype))
         else:
-            ctx._inputs = args
+            t._ctx = None
+            t._order = 0
+        outputs.append(t)
+    if record:
         ctx._clock = _InPlace.clock
-        for i, o in enumerate(outputs):
-            o._output_nr = i
-            o._order = _next_order()  # consecutive: the engine finds an op's outputs together
         ctx.num_outputs = len(outputs)
-        ctx.output_meta = tuple((o.data.shape, o.data.dtype) for o in outputs)
+        ctx.output_meta = tuple(meta)
         if _GradMode.anomaly:
             ctx._stack = traceback.extract_stack()[:-2]
-    return outputs
+    return tuple(outputs)
 
 
 _new = object.__new__
@@ -335,6 +335,26 @@ class IndexGrad:
             np.add.at(buffer, self.index, self.values)
         else:
             buffer[self.index] += self.values
+
+
+class ProductGrad:
+    """A gradient given as the matrix product ``aᵀ g``, not yet computed: what ``a @ w`` returns for ``w``.
+
+    A weight used at every step of a sequence receives one such product per step. The engine keeps them
+    and computes their sum as one product of the stacked rows, Σ_k a_kᵀ g_k = [a_1; ...; a_n]ᵀ [g_1; ...;
+    g_n]: one large matrix product, which BLAS computes faster than n thin ones, and no weight-sized
+    array per step to allocate and add.
+    """
+
+    __slots__ = ("a", "g")
+
+    def __init__(self, a: np.ndarray, g: np.ndarray) -> None:
+        self.a = a  # (m, k)
+        self.g = g  # (m, n)
+
+    def to_dense(self, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        """The full gradient, ``aᵀ g`` (of ``shape``, (k, n))."""
+        return self.a.T @ self.g  # (k, m) @ (m, n) -> (k, n)
 
 
 def once_differentiable(fn: Any) -> Any:  # pragma: no cover - kept for PyTorch-shaped user code

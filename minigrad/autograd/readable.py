@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd.function import IndexGrad
+from minigrad.autograd.function import IndexGrad, ProductGrad
 
 
 def backward(loss: Any) -> None:
@@ -44,7 +44,7 @@ def backward(loss: Any) -> None:
         for x, needs_grad, g in zip(op.parents, op.needs_input_grad, grad_inputs):
             if not needs_grad or g is None:
                 continue  # a constant, or a tensor that does not require grad
-            if isinstance(g, IndexGrad):  # the gradient of x[index]: zero except at index
+            if isinstance(g, IndexGrad | ProductGrad):  # x[index]'s gradient, or a product aᵀ g: the array
                 g = g.to_dense(x.shape, x.dtype)
             g = unbroadcast(g, x.shape)
             grads[id(x)] = grads[id(x)] + g if id(x) in grads else g  # sum over the uses of x

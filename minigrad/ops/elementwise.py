@@ -193,9 +193,17 @@ class Tanh(Function):
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^-x) without overflow: with z = e^-|x| ≤ 1, σ(x) = 1/(1+z) for x ≥ 0, z/(1+z) below."""
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, z) / (1 + z)
+    """σ(x) = 1 / (1 + e^-x), PyTorch's formula: exact at ±1000, without overflow warnings.
+
+    e^-x overflows to inf below x ≈ -709 (float64) or -88 (float32), where 1 / (1 + inf) is exactly 0,
+    the right value: the overflow is silenced rather than avoided (avoiding it costs more passes). The
+    four steps (negate, exponentiate, add 1, invert) work in place in one new array.
+    """
+    z = np.negative(x, out=np.empty(x.shape, x.dtype))  # -x (out=: an array even for 0-d x)
+    with np.errstate(over="ignore"):
+        np.exp(z, out=z)  # e^-x
+    z += 1.0
+    return np.reciprocal(z, out=z)  # 1 / (1 + e^-x)
 
 
 class Sigmoid(Function):

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import Function
+from minigrad.autograd.function import ProductGrad
 
 __all__ = [
     "MatMul",
@@ -51,7 +52,11 @@ class MatMul(Function):
             da = g @ np.swapaxes(b2, -1, -2)  # d(AB)/dA: G Bᵀ, (..., m, k)
             if a.ndim == 1:
                 da = da[..., 0, :]  # (..., 1, k) -> (..., k)
-        if ctx.needs_input_grad[1]:
+        if ctx.needs_input_grad[1] and a.ndim == 2 and b.ndim == 2:
+            # d(AB)/dB: Aᵀ G, computed by the engine: a weight used at every step gets all its
+            # products summed as one (see ProductGrad)
+            db = ProductGrad(a, g)
+        elif ctx.needs_input_grad[1]:
             db = np.swapaxes(a2, -1, -2) @ g  # d(AB)/dB: Aᵀ G, (..., k, n)
             if b.ndim == 1:
                 db = db[..., 0]  # (..., k, 1) -> (..., k)
