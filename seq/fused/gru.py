@@ -150,7 +150,9 @@ def _gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
     w_hh_nrz = np.concatenate([w_hh[2 * H :], w_hh[: 2 * H]])  # (3H, H): W_hh's rows in the order n, r, z
     product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
     z_all = gates[..., H : 2 * H]  # (T, B, H)
-    grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, (needs[0], needs[2], needs[4], False), bias_column=True)
+    grads = _WeightGrads(
+        (T, B, w_ih.shape[1]), w_ih, (needs[0], needs[2], needs[4], False), bias_column=True, one_gemm=False
+    )
     dw_hh_nrz = db_hh_nrz = None  # dW_hh and db_hh, rows n, r, z
     row_bytes = B * 4 * H * out.itemsize
     chunks = _chunks(T, B, row_bytes, reverse)
@@ -215,7 +217,7 @@ def _cho_gru_backward(ctx, g_out: np.ndarray, g_hn: np.ndarray) -> tuple:
     product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
     r_all, z_all = gates[..., :H], gates[..., H : 2 * H]  # (T, B, H) each
     needed = (needs[0], needs[2], needs[4] or needs[5], False)  # dx, dW_ih, db (db_ih = db_hh), dW_hh: below
-    grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
+    grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True, one_gemm=False)
     dw_hrz = dw_hn = None  # rows r, z and rows n of dW_hh
     row_bytes = B * 3 * H * out.itemsize
     chunks = _chunks(T, B, row_bytes, reverse)
@@ -336,7 +338,7 @@ class FusedMinimalGRU(Function):
         h_prev = hs[1:] if reverse else hs[:T]  # (T, B, H): a<t-1> in row t
         product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
         needed = (needs[0], needs[2], needs[4] or needs[5], needs[3])  # dx, dW_ih, db, dW_hh
-        grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
+        grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True, one_gemm=True)
         row_bytes = B * 2 * H * out.itemsize
         chunks = _chunks(T, B, row_bytes, reverse)
         dgates_buffer = np.empty((max(b - a for a, b in chunks), B, 2 * H), dtype)  # one chunk's dgates

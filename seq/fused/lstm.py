@@ -111,7 +111,7 @@ class FusedLSTM(Function):
         product, add, multiply = _step_product(B), np.add, np.multiply  # local names: the loop calls them T times
         f_all = gates[..., H : 2 * H]  # (T, B, H): Γf
         needed = (needs[0], needs[3], needs[5] or needs[6], needs[4])  # dx, dW_ih, db, dW_hh
-        grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True)
+        grads = _WeightGrads((T, B, w_ih.shape[1]), w_ih, needed, bias_column=True, one_gemm=True)
         row_bytes = B * 4 * H * out.itemsize
         chunks = _chunks(T, B, row_bytes, reverse)
         dgates_buffer = np.empty((max(b - a for a, b in chunks), B, 4 * H), dtype)  # one chunk's dgates

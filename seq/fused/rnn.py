@@ -90,7 +90,9 @@ class FusedRNN(Function):
         T, B, H = out.shape
         prev = states[1:] if reverse else states[:T]  # (T, B, H): a<t-1> in row t
         product, add = _step_product(B), np.add  # local names: the loop calls them T times
-        grads = _WeightGrads(x.shape, w_ih, (needs[0], needs[2], needs[4] or needs[5], needs[3]), bias_column=False)
+        grads = _WeightGrads(
+            x.shape, w_ih, (needs[0], needs[2], needs[4] or needs[5], needs[3]), bias_column=False, one_gemm=False
+        )
         chunks = _chunks(T, B, B * H * out.itemsize, reverse)
         dz_buffer = np.empty((max(b - a for a, b in chunks), B, H), out.dtype)  # dz<t> of one chunk of steps
         da = np.empty((B, H), out.dtype)
