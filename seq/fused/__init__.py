@@ -10,13 +10,25 @@ seq computes a recurrent layer in two ways that give the same numbers:
   activations it needs in preallocated ``(T, B, ...)`` arrays; ``backward`` is BPTT derived by hand, written in
   the course's notation. Per layer and direction it costs:
 
-  * one GEMM for the input projection of all steps: ``x.reshape(T*B, D) @ W_ih.T``  # (T*B, G*H)
-  * one GEMM per step for all gates of the recurrent part: ``h @ W_hh.T``  # (B, G*H)
-  * in backward, one GEMM per step (``dgates @ W_hh``), then one GEMM each for ``dW_ih``, ``dW_hh`` and ``dx``
-    over all steps at once, and a sum for each bias.
+  * one GEMM for the input projection of all steps, the bias riding along as a column of ones:
+    ``[x<t>, 1] @ [W_ih, b]ᵀ``  # (T*B, D+1) @ (D+1, G*H)
+  * one GEMM per step for all gates of the recurrent part: ``h<t-1> @ W_hhᵀ``  # (B, H) @ (H, G*H)
+  * a few in-place ufunc passes per step for the activations and the state update: no array is allocated in a
+    step loop, forward or backward;
+  * in backward, one GEMM per step (``dgates<t> @ W_hh``) and, for each chunk of steps, one GEMM for ``dx`` and one
+    for ``[dW_ih, db, dW_hh]`` (the chunk's rows ``[x<t>, 1, h<t-1>]`` side by side).
 
-  Memory is linear in T and the graph has a single node, so a sequence of 100,000 steps is no harder than one of
-  ten.
+  Memory: every state h<-1>..h<T-1> (and c<-1>..c<T-1>) lives in one (T+1, B, H) buffer, each step reading one row
+  and writing the next; without padding the output *is* that buffer's last T rows (a view), so forward keeps no
+  copy of the outputs. Forward also keeps what backward needs (the gates' activations; tanh(c) of the LSTM; hn or
+  r ⊙ h of the GRU). Backward keeps the gradients of one chunk of steps at a time (about 1 MiB: see
+  ``common.CHUNK_BYTES``), not of all T: a sequence of 100,000 steps needs no more than one of a thousand, and the
+  graph has a single node.
+
+  Speed notes (what each trick saves is measured by ``benchmarks/rnn_bptt.py`` and written beside it in
+  ``common.py``): σ's halving is folded into the weights; ``h @ W_hhᵀ`` multiplies by a contiguous copy of W_hhᵀ;
+  backward computes what does not depend on the incoming gradient for an L2-sized block of steps at once; one-row
+  products (B = 1) go through ``ndarray.dot``; the step loops call ufuncs by local names.
 
 Shapes (PyTorch's layout, time-major): ``x`` (T, B, D) with T >= 1 and B >= 0; ``h0``, ``c0`` (B, H) or None
 (zeros); ``w_ih`` (G*H, D); ``w_hh`` (G*H, H); ``b_ih``, ``b_hh`` (G*H,) or None; G = 1 (RNN), 2 (minimal GRU,
@@ -53,11 +65,7 @@ every length equal to T, the loop has no mask at all.
 The sigmoid is computed with the identity σ(x) = (1 + tanh(x / 2)) / 2 rather than minigrad's ``stable_sigmoid``:
 it is as stable (tanh never overflows, unlike e^-x; for very negative x the result is accurate to ~1e-16 in
 absolute terms, the tiny σ losing its relative precision, which no gradient notices) and, in this form, all the
-gates of a step, σ and tanh alike, are activated in four in-place passes with no temporary.
+gates of a step, σ and tanh alike, are activated in three in-place passes with no temporary: the halving x / 2 is
+done once on the weights (W_ih, W_hh and the biases of the σ gates multiplied by 1/2: exact in floating point), then
+tanh of the whole row, then a multiply and an add.
 """
-
-from seq.fused.gru import FusedGRU, FusedMinimalGRU
-from seq.fused.lstm import FusedLSTM
-from seq.fused.rnn import FusedRNN
-
-__all__ = ["FusedGRU", "FusedLSTM", "FusedMinimalGRU", "FusedRNN"]
