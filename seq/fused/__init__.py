@@ -69,3 +69,9 @@ gates of a step, σ and tanh alike, are activated in three in-place passes with 
 done once on the weights (W_ih, W_hh and the biases of the σ gates multiplied by 1/2: exact in floating point), then
 tanh of the whole row, then a multiply and an add.
 """
+
+from seq.fused.gru import FusedGRU, FusedMinimalGRU
+from seq.fused.lstm import FusedLSTM
+from seq.fused.rnn import FusedRNN
+
+__all__ = ["FusedGRU", "FusedLSTM", "FusedMinimalGRU", "FusedRNN"]
