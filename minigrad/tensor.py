@@ -173,20 +173,12 @@ class Tensor(TensorMethods, InPlaceMethods):
             _check_grad_dtype(array.dtype)
         self._init(array, bool(requires_grad), None)
 
-    @classmethod
-    def _from_op(cls, array: Any, grad_fn: Function | None) -> Tensor:
-        """The output of an op: ``Function.apply`` makes every op's output here.
-
-        ``grad_fn`` is the op's ctx when the op was recorded (the output requires grad), else None.
-        """
-        if type(array) is not np.ndarray:
-            array = np.asarray(array)  # NumPy returns scalars for 0-d results
-        t = _new(cls)
-        t._init(array, grad_fn is not None, grad_fn)
-        return t
-
     def _init(self, array: np.ndarray, requires_grad: bool, grad_fn: Function | None) -> None:
-        """Set every slot (the one place that lists them)."""
+        """Set every slot a tensor starts with (``_gown`` and ``_output_nr`` are set only when needed).
+
+        ``Function.apply`` (``autograd/function.py``) builds an op's output without a call, setting these
+        same slots in this order (``tests/test_engine_speed_invariants.py`` holds the two lists equal).
+        """
         self.data = array
         self.grad = None
         self._requires_grad = requires_grad
@@ -484,5 +476,3 @@ class Tensor(TensorMethods, InPlaceMethods):
 
 _OPERAND_TYPES = (Tensor, int, float, np.ndarray, np.generic)
 """What Python's operators take besides a tensor (bools are ints). Not lists: PyTorch refuses them too."""
-
-_new = object.__new__

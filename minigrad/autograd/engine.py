@@ -291,7 +291,7 @@ def _gather_outputs(heap: list, ctx: Function, t: Tensor, g: Any, capture: dict 
         if capture is not None and id(s) in capture:
             capture[id(s)] = gs
         grads[s._output_nr] = gs
-    return [np.zeros(shape, dtype) if x is None else x for x, (shape, dtype) in zip(grads, ctx.output_meta)]
+    return [np.zeros_like(o) if x is None else x for x, o in zip(grads, ctx._outputs)]
 
 
 RETAIN_GRAD = object()  # in a tensor's hook list: write its gradient to .grad (``retain_grad()``)

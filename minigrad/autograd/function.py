@@ -132,17 +132,23 @@ class Function:
     # Set on every ctx by ``apply``: ``needs_input_grad[i]`` whether argument i is a tensor that
     # requires grad, and the arguments themselves (``parents``): one or two (nearly every op) in
     # ``_in0`` and ``_in1``, more as the tuple ``_inputs`` (a tuple per op is one more object for
-    # Python's cyclic GC to scan, again and again while a long graph grows).
-    __slots__ = ("__dict__", "_clock", "_in0", "_in1", "_inputs", "needs_input_grad", "saved_tensors")
+    # Python's cyclic GC to scan, again and again while a long graph grows). An op with several
+    # outputs also keeps the tuple of arrays its forward returned (``_outputs``: their shapes and
+    # dtypes make the zero gradient of an output nothing used).
+    __slots__ = ("__dict__", "_clock", "_in0", "_in1", "_inputs", "_outputs", "needs_input_grad", "saved_tensors")
 
     # Defaults for what only some ops need (an instance sets its own when it does).
     num_outputs = 1  # how many arrays forward returned (PyTorch: several outputs, one grad_fn)
-    output_meta: tuple = ()  # ops with several outputs: (shape, dtype) of each, to make zero gradients
     _stack: Any = ()  # in anomaly mode: where the op was created
 
     # Set to the index of the input whose memory the output views (reshape, transpose, slicing):
     # the output then shares that input's version counter, so an in-place change through either is seen.
     view_of_input: int | None = None
+
+    @property
+    def output_meta(self) -> tuple:
+        """Ops with several outputs: (shape, dtype) of each output, to make zero gradients (else ``()``)."""
+        return tuple((o.shape, o.dtype) for o in self._outputs) if self.num_outputs > 1 else ()
 
     @property
     def parents(self) -> tuple:
@@ -252,7 +258,6 @@ def _several_outputs(ctx: Function, args: tuple, out: tuple, record: bool) -> tu
     Tensor = minigrad.Tensor
     counter = None if ctx.view_of_input is None else version_counter(args[ctx.view_of_input])
     outputs = []
-    meta = []
     for i, o in enumerate(out):  # each built as ``apply`` builds one output (the slots of Tensor._init)
         if type(o) is not _ndarray:
             o = np.asarray(o)
@@ -267,7 +272,6 @@ def _several_outputs(ctx: Function, args: tuple, out: tuple, record: bool) -> tu
             t._ctx = ctx
             t._order = _next_order()  # consecutive: the engine finds an op's outputs together
             t._output_nr = i
-            meta.append((o.shape, o.dtype))
         else:
             t._ctx = None
             t._order = 0
@@ -275,7 +279,7 @@ def _several_outputs(ctx: Function, args: tuple, out: tuple, record: bool) -> tu
     if record:
         ctx._clock = _InPlace.clock
         ctx.num_outputs = len(outputs)
-        ctx.output_meta = tuple(meta)
+        ctx._outputs = out
         if _GradMode.anomaly:
             ctx._stack = traceback.extract_stack()[:-2]
     return tuple(outputs)
