@@ -18,35 +18,52 @@ op registry and random graphs) and adds:
 - **Several-output ops** (``split``, ``unbind``) call backward once, with every output's gradient
   (zeros for outputs that got none; ``readable.py`` gets this from its order).
 - **Speed.** A graph unrolled over 100,000 steps has a million nodes, and a Python loop pays for every
-  attribute and call. So:
+  attribute, call and object. Each trick below keeps every gradient (``tests/test_readable_engine.py``,
+  ``tests/test_engine_speed_invariants.py``); why each is there:
 
-  * The schedule needs no pass over the graph before the sweep. ``Function.apply`` numbers every op's
-    output as it is recorded (``t._order``: -1, -2, ...): an op's inputs were made before it, so
-    recording order is a topological order. Backward keeps the tensors that have received a gradient
-    in a heap and always takes the latest one: every op that used it was recorded later and has run,
-    so its gradient is complete. No counting pass (as Kahn's algorithm needs) and no sort; a part of a
-    graph, several roots, ``retain_graph`` and graphs built up over time all need nothing more. The
-    heap holds only the frontier (one or two tensors on a chain). Leaves wait in a list and are
-    written at the end (nothing depends on them). The outputs of a several-output op have consecutive
-    numbers, so they are on top of the heap together.
-  * The gradient being built lives on the tensor (``t._g``), with no dict of gradients; ``t._gown``
-    says whether the engine owns that array (and may add into it in place) or it is an op's return
-    value (which may be shared, so the first sum makes a new array). The first contribution of the
-    right shape is kept as is, not copied.
-  * An ``IndexGrad`` contribution (what ``x[t]`` returns) is added into one buffer per tensor, so
-    taking ``X[t]`` for every step of a sequence costs O(size of X) in total, not O(T · size of X).
-  * The sweep is one loop with the op's backward called inline, and binds what it calls to local
+  * **No pass over the graph before the sweep.** ``Function.apply`` numbers every op's output as it is
+    recorded (``t._order``: -1, -2, ...). An op's inputs were made before it, so recording order is a
+    topological order: backward keeps the tensors that have received a gradient in a heap and always
+    takes the latest one; every op that used it was recorded later and has already sent its share, so
+    its gradient is complete. Kahn's algorithm (PyTorch's engine counts dependencies the same way)
+    first counts every tensor's uses in a separate walk: on a chain of small ops, a third of backward.
+    Parts of graphs, several roots, ``retain_graph`` and tensors also used outside the loss's graph need
+    nothing more (counting uses while recording would get those wrong). The heap holds the frontier
+    only (one or two tensors on a chain). Leaves wait in a list and are written at the end (nothing
+    depends on them). The outputs of a several-output op have consecutive numbers: when the first is
+    taken, the others that got a gradient are on top of the heap.
+  * **The gradient being built lives on the tensor** (``t._g``), no dict of gradients. ``t._gown`` says
+    whether the engine owns that array (and may add into it in place) or it is an op's return value
+    (which may be shared, so the first sum makes a new array). The first contribution of the right
+    shape is kept as is, not copied; one broadcast only over axes of length 1 (a bias added to a
+    single row) is reshaped, not summed.
+  * **Contributions that are recipes, not arrays.** An ``IndexGrad`` (what ``x[t]`` returns) is added
+    into one buffer per tensor, so taking ``X[t]`` at every step costs O(size of X) in all, not
+    O(T · size of X). A ``ProductGrad`` (what ``a @ w`` returns for a matrix ``w``: aᵀg) is kept until
+    the tensor is complete, then all of them are summed as ONE matrix product of the stacked rows
+    (``_Products``): a weight used at every step of a sequence gets one large product, which BLAS
+    computes much faster than T thin ones, and no weight-sized array per step (at B = 1 each would
+    be an outer product as large as the weight). The rows kept are bounded (``_STACKED_BYTES``), so a
+    sequence of any length takes little memory for them.
+  * **The sweep is one loop** with the op's backward called inline, and binds what it calls to local
     names (``pop, push = ...``): a local lookup is cheaper than an attribute lookup, a call more
     expensive than either, on every one of a million iterations.
-  * The cyclic garbage collector is paused during the sweep (``cyclic_gc_paused``): the graph has no
-    reference cycles, and rescanning its growing set of objects would make a long backward quadratic.
-  * ``Function.apply`` (``function.py``) unrolls one and two arguments, builds the output tensor
-    inline, shares the few distinct ``needs_input_grad`` tuples, keeps one or two inputs in slots of
-    ``ctx`` rather than in a tuple (``ctx.parents`` builds the tuple when asked), and skips the
-    saved-array version check when no tensor at all changed in place since the op ran. Every object
-    an op leaves behind is one more for Python's cyclic GC to rescan while a user's loop builds a long
-    graph (the user's GC settings are theirs: nothing here changes them): a recorded op leaves two,
-    its output and its ``ctx``.
+  * **The cyclic garbage collector is paused during the sweep** (``cyclic_gc_paused``): the graph has no
+    reference cycles, and rescanning its objects again and again would make a long backward quadratic.
+  * **Two objects per recorded op.** Every object an op leaves behind is one more for the cyclic GC to
+    rescan at each full collection while a user's loop builds a long graph (the user's GC settings are
+    theirs: nothing here changes them). ``Function.apply`` (``function.py``) leaves the output tensor
+    and the ``ctx``: one or two inputs go to slots of ``ctx`` (``ctx.parents`` builds the tuple when
+    asked), the few distinct ``needs_input_grad`` tuples are shared, ``saved_tensors`` is a slot, a
+    version counter keeps its history in a tuple, a several-output op keeps its forward's tuple of
+    arrays instead of per-output metadata.
+  * **Fewer calls per op.** ``apply`` unrolls one and two arguments, builds the output tensor inline
+    (the slots ``Tensor._init`` sets), and skips the saved-array version check when no tensor at all
+    changed in place since the op ran.
+  * **The op classes** avoid what is slow in NumPy on small arrays: a Python scalar in an elementwise
+    expression (tanh' is g - g·tanh², not g·(1 - tanh²)), temporaries (the sigmoid's four steps run in
+    one buffer; ``x * x`` sends 2·g·x through one array instead of two products and a sum), and
+    ``np.split`` (``split`` slices).
 
 The engine's state on a tensor: ``_g`` (the gradient being summed) and ``_gown`` (whether ``_g`` is the
 engine's own buffer), reset as each tensor is processed and when backward ends, normally or not.

@@ -6,8 +6,9 @@ and ``backward(ctx, grad_output)`` on NumPy arrays, call ``MyOp.apply(*tensors)`
 the ``ctx`` (its ``grad_fn``), the ``ctx`` keeps its inputs (``ctx.parents``). That chain is the graph.
 
 Also here: the values an op keeps for backward (``ctx.save_for_backward``) and the version counters
-that catch one of them being changed in place before backward reads it, and ``IndexGrad``, the
-gradient an indexing op returns (zero except at the index).
+that catch one of them being changed in place before backward reads it; ``IndexGrad``, the
+gradient an indexing op returns (zero except at the index), and ``ProductGrad``, the gradient a matrix
+product returns for its right operand (aᵀg, which the engine sums over all uses as one product).
 """
 
 from __future__ import annotations
