@@ -121,8 +121,9 @@ def _state_buffer(s0: Any, T: int, B: int, H: int, dtype: np.dtype, reverse: boo
     """Every state of a layer in one (T+1, B, H) buffer: ``(states, new, prev)``.
 
     Step t reads the state before it, ``prev[t]`` (h<t-1>), and writes its own, ``new[t]`` (h<t>): two (T, B, H)
-    views of the buffer, one row apart, so no state is ever copied from one array to another. ``s0`` (zeros
-    if None) is the row before the first step: row 0, or row T with ``reverse`` (the steps run T-1..0).
+    views of the buffer, one row apart, so a state is written once and never copied to another array (with
+    padding, a step's result is copied into its row: see ``_Masks.end_step``). ``s0`` (zeros if None) is the row
+    before the first step: row 0, or row T with ``reverse`` (the steps run T-1..0).
     """
     states = np.empty((T + 1, B, H), dtype)  # (T+1, B, H)
     new, prev, first = (states[:T], states[1:], T) if reverse else (states[1:], states[:T], 0)  # (T, B, H) each
