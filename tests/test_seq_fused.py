@@ -322,6 +322,24 @@ def test_blocks_and_chunks_of_steps_change_nothing(kind, data):
             np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@given(data=st.data())
+def test_backward_twice_with_retain_graph_gives_the_same_gradients(kind, data):
+    """Backward only reads what forward saved (the states, the gates, the output it returns as a view of the
+    states): a second backward through the same graph adds exactly the same gradients again."""
+    case = data.draw(cases(kind, max_T=7))
+    seeds = output_seeds(case)
+    args = case.tensors()
+    outs = run_fused(case, *args)
+    loss = sum((o * Tensor(s)).sum() for o, s in zip(outs, seeds))
+    loss.backward(retain_graph=True)
+    first = [None if a is None else a.grad.copy() for a in args]
+    loss.backward()
+    for name, a, g in zip(NAMES, args, first):
+        if a is not None:
+            np.testing.assert_array_equal(a.grad, 2 * g, err_msg=name)
+
+
 def test_blocks_and_chunks_split_the_steps_in_backward_order():
     """The blocks of a chunk and the chunks of a sequence cover every step once, in the order backward walks them
     (T-1 down to 0; 0 up to T-1 when forward ran reversed), with the sizes their budgets allow."""
