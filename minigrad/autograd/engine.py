@@ -62,7 +62,7 @@ op registry and random graphs) and adds:
     changed in place since the op ran.
   * **The op classes** avoid what is slow in NumPy on small arrays: a Python scalar in an elementwise
     expression (tanh' is g - g·tanh², not g·(1 - tanh²)), temporaries (the sigmoid's four steps run in
-    one buffer; ``x * x`` sends 2·g·x through one array instead of two products and a sum), and
+    one buffer; ``x * x`` computes g·x once for both of its arguments), and
     ``np.split`` (``split`` slices).
 
 The engine's state on a tensor: ``_g`` (the gradient being summed) and ``_gown`` (whether ``_g`` is the
@@ -296,8 +296,7 @@ def _gather_outputs(heap: list, ctx: Function, t: Tensor, g: Any, capture: dict 
     """
     grads: list = [None] * ctx.num_outputs
     grads[t._output_nr] = g
-    first = t._order + t._output_nr  # the order of output 0: the outputs' are first, first - 1, ...
-    while heap and heap[0][0] <= first:
+    while heap and heap[0][1]._ctx is ctx:  # the op's other outputs that got a gradient
         s = heappop(heap)[1]
         gs = s._g
         s._g = None

@@ -124,7 +124,8 @@ class Function:
     The gradient it returns may have the broadcast shape of the output: the engine sums it back
     to the input's shape.
 
-    ``ctx`` is an instance of the subclass. Keep arrays for backward with ``ctx.save_for_backward``
+    ``ctx`` is an instance of the subclass, made by calling it with no arguments (so a subclass needs no
+    ``__init__``, and must not require arguments in one). Keep arrays for backward with ``ctx.save_for_backward``
     (they are checked against in-place changes and released after backward); keep other values
     (an axis, a shape) as plain attributes. ``ctx.needs_input_grad[i]`` says whether argument ``i``
     needs a gradient, so backward can skip work.

@@ -165,11 +165,9 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        if a is b and ctx.parents[0] is ctx.parents[1]:  # x * x: one tensor, used twice
-            da = g * a
-            da *= 2  # d(x·x)/dx = 2x: both uses' shares in one new array (half the memory of two)
-            return da, None
         da = g * b if ctx.needs_input_grad[0] else None  # d(ab)/da = b
+        if a is b and da is not None:
+            return da, da  # x * x: g·x twice, the same values computed once (one array, not two)
         db = g * a if ctx.needs_input_grad[1] else None  # d(ab)/db = a
         return da, db
 
