@@ -62,8 +62,8 @@ op registry and random graphs) and adds:
     changed in place since the op ran.
   * **The op classes** avoid what is slow in NumPy on small arrays: a Python scalar in an elementwise
     expression (tanh' is g - g·tanh², not g·(1 - tanh²)), temporaries (the sigmoid's four steps run in
-    one buffer; ``x * x`` computes g·x once for both of its arguments), and
-    ``np.split`` (``split`` slices).
+    one buffer; ``x * x`` computes g·x once for both of its arguments), and ``np.split`` (``split``
+    slices).
 
 The engine's state on a tensor: ``_g`` (the gradient being summed) and ``_gown`` (whether ``_g`` is the
 engine's own buffer), reset as each tensor is processed and when backward ends, normally or not.
