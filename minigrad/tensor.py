@@ -173,17 +173,15 @@ class Tensor(TensorMethods, InPlaceMethods):
             _check_grad_dtype(array.dtype)
         self._init(array, bool(requires_grad), None)
 
-    def _init(self, array: np.ndarray, requires_grad: bool, grad_fn: Function | None) -> None:
-        """Set every slot a tensor starts with (``_gown`` and ``_output_nr`` are set only when needed).
-
-        ``Function.apply`` (``autograd/function.py``) builds an op's output without a call, setting these
-        same slots in this order (``tests/test_engine_speed_invariants.py`` holds the two lists equal).
-        """
+    def _init(self, array: np.ndarray, requires_grad: bool, grad_fn: Function | None, order: int = 0) -> None:
+        """Set every slot a tensor starts with: the one place that lists them (``__init__`` and
+        ``Function.apply``, which makes every op's output, both call it). ``_gown`` and ``_output_nr`` are set
+        only where needed; ``order`` is the op output's place in recording order (0 for a leaf)."""
         self.data = array
         self.grad = None
         self._requires_grad = requires_grad
         self._ctx = grad_fn
-        self._order = 0
+        self._order = order
         self._g = None
         self._hooks = None
         self._vc = None

@@ -1,6 +1,6 @@
 """What the engine's speed rests on, held by tests: each trick of ``engine.py``'s docstring keeps every result.
 
-- ``Function.apply`` builds an op's output inline: it must set the very slots ``Tensor._init`` sets.
+- ``Function.apply`` builds an op's output with ``Tensor._init``, the one place that lists the slots.
 - A recorded op leaves two objects for Python's cyclic GC (its output and its ``ctx``): what keeps a long
   user loop from slowing down per step.
 - Backward takes tensors in recording order from a heap, with no counting pass: uses of a tensor outside
@@ -42,7 +42,7 @@ def _readable_slots(t: Tensor) -> set:
 
 
 # ------------------------------------------------------------------------------------------------
-# The output tensor built inline
+# The output tensor built by Tensor._init
 # ------------------------------------------------------------------------------------------------
 
 

@@ -231,27 +231,19 @@ class Function:
         if type(out) is tuple:
             return _several_outputs(ctx, args, out, record)
 
-        # One output: the tensor is built here, not by a call (the slots Tensor._init sets, in its order)
+        # One output. (Tensor._init sets every slot: the one place that lists them.)
         if type(out) is not _ndarray:
             out = np.asarray(out)  # NumPy returns scalars for 0-d results
         t = _new(Tensor)
-        t.data = out
-        t.grad = None
-        t._requires_grad = record
-        t._g = None
-        t._hooks = None
-        t._vc = None
-        if cls.view_of_input is not None:  # a view shares its base's version counter
-            t._vc = version_counter(args[cls.view_of_input])
         if record:
-            t._ctx = ctx
-            t._order = _next_order()
+            t._init(out, True, ctx, _next_order())
             ctx._clock = _InPlace.clock
             if _GradMode.anomaly:
                 ctx._stack = traceback.extract_stack()[:-1]
         else:
-            t._ctx = None
-            t._order = 0
+            t._init(out, False, None)
+        if cls.view_of_input is not None:  # a view shares its base's version counter
+            t._vc = version_counter(args[cls.view_of_input])
         return t
 
 
@@ -260,23 +252,16 @@ def _several_outputs(ctx: Function, args: tuple, out: tuple, record: bool) -> tu
     Tensor = minigrad.Tensor
     counter = None if ctx.view_of_input is None else version_counter(args[ctx.view_of_input])
     outputs = []
-    for i, o in enumerate(out):  # each built as ``apply`` builds one output (the slots of Tensor._init)
+    for i, o in enumerate(out):
         if type(o) is not _ndarray:
             o = np.asarray(o)
         t = _new(Tensor)
-        t.data = o
-        t.grad = None
-        t._requires_grad = record
-        t._g = None
-        t._hooks = None
-        t._vc = counter  # views share their base's version counter
         if record:
-            t._ctx = ctx
-            t._order = _next_order()  # consecutive: the engine finds an op's outputs together
+            t._init(o, True, ctx, _next_order())  # consecutive: the engine finds an op's outputs together
             t._output_nr = i
         else:
-            t._ctx = None
-            t._order = 0
+            t._init(o, False, None)
+        t._vc = counter  # views share their base's version counter
         outputs.append(t)
     if record:
         ctx._clock = _InPlace.clock
