@@ -57,9 +57,9 @@ op registry and random graphs) and adds:
     asked), the few distinct ``needs_input_grad`` tuples are shared, ``saved_tensors`` is a slot, a
     version counter keeps its history in a tuple, a several-output op keeps its forward's tuple of
     arrays instead of per-output metadata.
-  * **Fewer calls per op.** ``apply`` unrolls one and two arguments, builds the output tensor inline
-    (the slots ``Tensor._init`` sets), and skips the saved-array version check when no tensor at all
-    changed in place since the op ran.
+  * **Fewer calls per op.** ``apply`` unrolls one and two arguments, makes the output with one call
+    (``Tensor._init``, the one place that lists a tensor's slots), and skips the saved-array version
+    check when no tensor at all changed in place since the op ran.
   * **The op classes** avoid what is slow in NumPy on small arrays: a Python scalar in an elementwise
     expression (tanh' is g - g·tanh², not g·(1 - tanh²)), temporaries (the sigmoid's four steps run in
     one buffer; ``x * x`` computes g·x once for both of its arguments), and ``np.split`` (``split``
