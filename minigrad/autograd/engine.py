@@ -272,6 +272,7 @@ def _sweep(heap: list, leaves: list, capture: dict | None, retain_graph: bool) -
                 leaf(p)
             else:
                 push(heap, (p._order, p))
+        grads = pg = None  # hold no contribution while the next op's backward runs (one array less at the peak)
         if not retain_graph:
             ctx.saved_tensors = freed
 
