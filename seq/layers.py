@@ -482,20 +482,6 @@ class MinimalGRU(_RNNBase):
     mode = "MinimalGRU"
     gates = 2
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        impl: str = "fused",
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, impl, dtype)
-
     def _step(self, gi: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None) -> tuple:
         return (cells.minimal_gru_step(gi, state[0], w_hh_t, b_hh),)
 
