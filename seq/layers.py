@@ -72,7 +72,7 @@ class _RNNBase(Module):
             warnings.warn(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
                 f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
-                stacklevel=3,
+                stacklevel=2 if type(self).__init__ is _RNNBase.__init__ else 3,  # the caller's line
             )
         if impl not in ("fused", "cells"):
             raise ValueError(f"impl must be 'fused' or 'cells', got {impl!r}")
