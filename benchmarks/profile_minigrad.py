@@ -126,7 +126,7 @@ def numpy_backward_arithmetic(outputs: list, m: np.ndarray, n_ops: int) -> np.nd
             g = g * m  # Mul.backward: g * b
         elif op == 2:
             out = outputs[k]
-            g = g * (1 - out * out)  # Tanh.backward
+            g = g - g * out * out  # Tanh.backward
     return g
 
 
@@ -177,7 +177,7 @@ def profile_chain(n: int, repeats: int, top: int) -> None:
     print(f"    of which cyclic GC                                          {statistics.median(gc_forward) * us:6.2f}")
     print("  backward, split by difference:")
     print(f"    NumPy arithmetic of the ops' backward formulas              {bare_bwd:6.2f}")
-    print(f"    engine (count, sweep, accumulate, write .grad, free)        {bwd - bare_bwd:6.2f}")
+    print(f"    engine (schedule, sweep, accumulate, write .grad, free)     {bwd - bare_bwd:6.2f}")
     print(f"    of which cyclic GC                                          {statistics.median(gc_backward) * us:6.2f}")
 
     print("  forward:")
